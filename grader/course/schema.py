@@ -1,0 +1,228 @@
+"""The shape of ``course.yaml``, validated once at the boundary.
+
+Every model forbids unknown keys so that a misspelt ``atol`` is an error with a
+"did you mean" instead of a silently ignored setting. Downstream code never
+re-checks the YAML: it reads these models (or the frozen plan built from them).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+IDENTIFIER = r"^[a-z][a-z0-9_]*$"
+PYTHON_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
+
+CheckKind = Literal[
+    "value",
+    "figure",
+    "graph",
+    "function_forward",
+    "function_backward",
+    "function_gradcheck",
+]
+"""The built-in check kinds; ``grader.checks.kinds`` holds one judge per kind."""
+
+FUNCTION_KINDS: frozenset[str] = frozenset(
+    {"function_forward", "function_backward", "function_gradcheck"}
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Tolerance(_Strict):
+    """``torch.testing.assert_close`` semantics: ``|a - b| <= atol + rtol * |b|``."""
+
+    rtol: float = Field(ge=0)
+    atol: float = Field(ge=0)
+
+
+class Tolerances(_Strict):
+    """Tolerances per dtype family; a missing entry falls back to the built-in table."""
+
+    float16: Tolerance | None = None
+    bfloat16: Tolerance | None = None
+    float32: Tolerance | None = None
+    float64: Tolerance | None = None
+
+
+class Limits(_Strict):
+    """Resources one worker (one submission x one exercise) may use."""
+
+    time_limit: float = Field(default=20.0, gt=0, le=3600, description="wall-clock seconds")
+    memory_limit_mb: int = Field(default=2048, ge=64, le=65536, description="address space budget beyond the warm interpreter")
+    max_processes: int = Field(default=64, ge=1, le=4096)
+    max_output_kb: int = Field(default=1024, ge=1, le=1048576, description="stdout+stderr kept per worker; more is a failure")
+
+
+class LimitsOverride(_Strict):
+    """Per-exercise overrides of :class:`Limits`."""
+
+    time_limit: float | None = Field(default=None, gt=0, le=3600)
+    memory_limit_mb: int | None = Field(default=None, ge=64, le=65536)
+    max_processes: int | None = Field(default=None, ge=1, le=4096)
+    max_output_kb: int | None = Field(default=None, ge=1, le=1048576)
+
+
+class Defaults(_Strict):
+    limits: Limits = Limits()
+    tolerance: Tolerances = Tolerances()
+
+
+class Case(_Strict):
+    """One fixed input for a check.
+
+    ``args``/``kwargs`` are passed to the entry point (``value``, ``graph``,
+    ``figure``); ``inputs``/``extra``/``upstreams`` feed a custom
+    ``autograd.Function`` (the ``function_*`` kinds). Values may be plain YAML
+    numbers and lists (ints stay ints: students must cast), ``{tensor: ...,
+    dtype: ...}`` or, in hidden checks, random specs such as ``{uniform: [lo, hi]}``.
+    """
+
+    args: list[Any] = Field(default_factory=list)
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+    inputs: list[Any] = Field(default_factory=list)
+    extra: list[Any] = Field(default_factory=list)
+    upstreams: list[Any] = Field(default_factory=list)
+    describe: str | None = Field(default=None, description="how feedback names this input, e.g. 'a random 3x4 input'")
+
+
+class RandomCases(_Strict):
+    """``count`` cases drawn from the course's hidden seed (hidden checks only)."""
+
+    count: int = Field(ge=1, le=100)
+    args: list[Any] = Field(default_factory=list)
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+    inputs: list[Any] = Field(default_factory=list)
+    extra: list[Any] = Field(default_factory=list)
+    upstreams: list[Any] = Field(default_factory=list)
+    describe: str | None = None
+
+
+class Check(_Strict):
+    """A named, pointed property of one exercise, judged against the reference."""
+
+    name: Annotated[str, Field(pattern=IDENTIFIER)]
+    kind: CheckKind
+    entry: Annotated[str, Field(pattern=PYTHON_NAME)]
+    points: float = Field(gt=0)
+    visible: bool = False
+    description: str | None = None
+    cases: list[Case] = Field(default_factory=list)
+    random: RandomCases | None = None
+    repeat: int = Field(default=1, ge=1, le=10, description="calls per case in one worker; all must match")
+    backward: dict[str, str] | None = Field(default=None, description="graph kind: {of: key, grad_of: key}")
+    eps: float = Field(default=1e-6, gt=0, description="function_gradcheck finite-difference step")
+
+    @model_validator(mode="after")
+    def _has_cases(self) -> Check:
+        if not self.cases and self.random is None:
+            raise ValueError("a check needs `cases`, `random` or both")
+        if self.visible and self.random is not None:
+            raise ValueError("a visible check cannot use `random`: its inputs would have to be released with the seed")
+        if self.backward is not None:
+            if self.kind != "graph":
+                raise ValueError("`backward` only applies to kind `graph`")
+            if set(self.backward) != {"of", "grad_of"}:
+                raise ValueError("`backward` takes exactly the keys `of` and `grad_of`")
+        return self
+
+
+class Mutant(_Strict):
+    """A known wrong implementation whose behaviour earns its hint."""
+
+    name: Annotated[str, Field(pattern=IDENTIFIER)]
+    hint: str = Field(min_length=1)
+    file: str | None = Field(default=None, description="default: mutants/<exercise>/<name>.py")
+
+
+class Exercise(_Strict):
+    id: Annotated[str, Field(pattern=IDENTIFIER)]
+    title: str = Field(min_length=1)
+    description: str = Field(min_length=1, description="markdown shown to students")
+    entry_points: list[Annotated[str, Field(pattern=PYTHON_NAME)]] = Field(min_length=1)
+    checks: list[Check] = Field(min_length=1)
+    mutants: list[Mutant] = Field(default_factory=list)
+    limits: LimitsOverride = LimitsOverride()
+    tolerance: Tolerances = Tolerances()
+    forbid_autograd: bool = Field(default=False, description="static check: no autograd in this exercise")
+
+    @field_validator("checks")
+    @classmethod
+    def _unique_check_names(cls, checks: list[Check]) -> list[Check]:
+        _reject_duplicates([c.name for c in checks], "check name")
+        return checks
+
+    @field_validator("mutants")
+    @classmethod
+    def _unique_mutant_names(cls, mutants: list[Mutant]) -> list[Mutant]:
+        _reject_duplicates([m.name for m in mutants], "mutant name")
+        return mutants
+
+    @model_validator(mode="after")
+    def _entries_declared(self) -> Exercise:
+        for check in self.checks:
+            if check.entry not in self.entry_points:
+                raise ValueError(
+                    f"check `{check.name}` uses entry `{check.entry}`, which is not in entry_points {self.entry_points}"
+                )
+        return self
+
+    @property
+    def points(self) -> float:
+        return sum(check.points for check in self.checks)
+
+
+class Course(_Strict):
+    course: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")]
+    title: str = Field(min_length=1)
+    seed: int = Field(ge=0, description="hidden-input seed; never released")
+    defaults: Defaults = Defaults()
+    checks_dir: str | None = Field(default=None, description="folder of instructor pytest files (hidden)")
+    exercises: list[Exercise] = Field(min_length=1)
+
+    @field_validator("exercises")
+    @classmethod
+    def _unique_exercise_ids(cls, exercises: list[Exercise]) -> list[Exercise]:
+        _reject_duplicates([e.id for e in exercises], "exercise id")
+        return exercises
+
+    def exercise(self, exercise_id: str) -> Exercise:
+        for exercise in self.exercises:
+            if exercise.id == exercise_id:
+                return exercise
+        raise KeyError(exercise_id)
+
+
+def _reject_duplicates(names: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise ValueError(f"duplicate {what} `{name}`")
+        seen.add(name)
+
+
+def field_names(model: type[BaseModel]) -> list[str]:
+    """Keys a mapping for ``model`` may hold, for "did you mean" suggestions."""
+    return list(model.model_fields)
+
+
+__all__ = [
+    "Case",
+    "Check",
+    "CheckKind",
+    "Course",
+    "Defaults",
+    "Exercise",
+    "FUNCTION_KINDS",
+    "Limits",
+    "LimitsOverride",
+    "Mutant",
+    "RandomCases",
+    "Tolerance",
+    "Tolerances",
+    "field_names",
+]

@@ -1,0 +1,208 @@
+"""The trusted side of the sandbox: start the fork server, send jobs, collect raw results.
+
+Nothing here interprets what a student computed; it only turns the server's
+frames into :class:`WorkerRun` records. The worker's result lines are parsed
+with ``json`` (never pickle) and each line is validated before use.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from grader.errors import SandboxError
+from grader.sandbox.forkserver import read_frame, write_frame
+
+
+@dataclass(frozen=True)
+class Job:
+    """One worker: a student's module, the probes to run on it, and its limits."""
+
+    job_id: int
+    module_name: str
+    files: dict[str, str]
+    probes: list[dict[str, Any]]
+    limits: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class WorkerRun:
+    """How one worker ended and what it observed (still untrusted data)."""
+
+    job_id: int
+    status: str
+    """``exited``, ``timeout``, ``output_limit``, ``result_limit``, ``sandbox_error`` or ``cancelled``."""
+    exit_code: int | None
+    signal: int | None
+    import_error: dict[str, Any] | None
+    observations: dict[str, dict[str, Any]]
+    """Probe id -> observation, for every probe the worker answered before it ended."""
+    completed: bool
+    """The worker answered every probe and said so."""
+    output: str
+    output_bytes: int
+    wall: float
+    isolation: str
+    sandbox_message: str | None = None
+    malformed_lines: int = 0
+
+
+def parse_run(frame: dict[str, Any]) -> WorkerRun:
+    """Turn the server's ``finished`` frame into a record, skipping lines that are not well-formed."""
+    observations: dict[str, dict[str, Any]] = {}
+    import_error = None
+    completed = False
+    sandbox_message = None
+    malformed = 0
+    for line in str(frame.get("result", "")).splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            malformed += 1
+            continue
+        if type(record) is not dict:
+            malformed += 1
+            continue
+        event = record.get("event")
+        if event == "imported":
+            import_error = record.get("error") if isinstance(record.get("error"), dict) else None
+        elif event == "probe" and isinstance(record.get("id"), str) and isinstance(record.get("observation"), dict):
+            observations.setdefault(record["id"], record["observation"])
+        elif event == "done":
+            completed = True
+        elif event == "sandbox_error":
+            sandbox_message = str(record.get("message", ""))[:2000]
+        else:
+            malformed += 1
+    return WorkerRun(
+        job_id=int(frame["job"]),
+        status=str(frame["status"]),
+        exit_code=frame.get("exit_code"),
+        signal=frame.get("signal"),
+        import_error=import_error,
+        observations=observations,
+        completed=completed and frame["status"] == "exited",
+        output=str(frame.get("output", "")),
+        output_bytes=int(frame.get("output_bytes", 0)),
+        wall=float(frame.get("wall", 0.0)),
+        isolation=str(frame.get("isolation", "unknown")),
+        sandbox_message=sandbox_message,
+        malformed_lines=malformed,
+    )
+
+
+def _server_environment() -> dict[str, str]:
+    """A clean environment: no tokens or secrets of the grader's shell reach the workers."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "autograd-grader" / "matplotlib"
+    cache.mkdir(parents=True, exist_ok=True)
+    environment = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(Path.home()),
+        "LANG": "C.UTF-8",
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": str(cache),
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    if "GRADER_ISOLATION" in os.environ:
+        environment["GRADER_ISOLATION"] = os.environ["GRADER_ISOLATION"]
+    return environment
+
+
+@dataclass
+class ForkServer:
+    """A running fork server; use as a context manager.
+
+    ``run`` keeps at most ``parallel`` workers in flight and yields each
+    :class:`WorkerRun` as it finishes.
+    """
+
+    parallel: int = 1
+    level: str = field(default="", init=False)
+    _process: subprocess.Popen[bytes] | None = field(default=None, init=False)
+    _frames: queue.Queue[dict[str, Any] | None] = field(default_factory=queue.Queue, init=False)
+
+    def __enter__(self) -> ForkServer:
+        self._process = subprocess.Popen(
+            [sys.executable, "-I", "-m", "grader.sandbox.forkserver"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=None if os.environ.get("GRADER_DEBUG") else subprocess.DEVNULL,
+            env=_server_environment(),
+            cwd="/",
+        )
+        threading.Thread(target=self._read_frames, daemon=True).start()
+        ready = self._frames.get()
+        if ready is None or ready.get("event") != "ready":
+            self.close()
+            message = ready.get("message") if ready else "it exited during start-up"
+            raise SandboxError(f"the sandbox's fork server did not start: {message}")
+        self.level = str(ready["level"])
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _read_frames(self) -> None:
+        assert self._process is not None and self._process.stdout is not None
+        try:
+            while True:
+                frame = read_frame(self._process.stdout)
+                if frame is None:
+                    break
+                self._frames.put(frame)
+        finally:
+            self._frames.put(None)
+
+    def close(self) -> None:
+        if self._process is None:
+            return
+        try:
+            if self._process.stdin is not None:
+                self._process.stdin.close()
+            self._process.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            self._process.kill()
+            self._process.wait()
+        self._process = None
+
+    def run(self, jobs: Iterable[Job]) -> Iterator[WorkerRun]:
+        assert self._process is not None and self._process.stdin is not None, "use ForkServer as a context manager"
+        pending = iter(jobs)
+        free_slots = list(range(max(1, self.parallel)))
+        slot_of: dict[int, int] = {}
+        in_flight = 0
+        exhausted = False
+        while True:
+            while free_slots and not exhausted:
+                job = next(pending, None)
+                if job is None:
+                    exhausted = True
+                    break
+                slot = free_slots.pop()
+                slot_of[job.job_id] = slot
+                write_frame(
+                    self._process.stdin,
+                    {"job": job.job_id, "slot": slot, "module_name": job.module_name, "files": job.files, "probes": job.probes, "limits": job.limits},
+                )
+                in_flight += 1
+            if in_flight == 0:
+                return
+            frame = self._frames.get()
+            if frame is None:
+                raise SandboxError("the sandbox's fork server exited while jobs were running")
+            if frame.get("event") != "finished":
+                continue
+            run = parse_run(frame)
+            free_slots.append(slot_of.pop(run.job_id))
+            in_flight -= 1
+            yield run

@@ -1,0 +1,362 @@
+"""The warm, clean parent that forks one confined worker per job.
+
+Started as ``python -I -m grader.sandbox.forkserver`` by
+:class:`grader.sandbox.client.ForkServer`. It imports torch (and numpy and
+matplotlib, so workers start warm) and nothing of the course: a forked child
+inherits this process's memory, so no solution, expected value or hidden
+check may ever be loaded here. torch is set to one thread before any op runs,
+because a fork after a parallel torch op can hang the child.
+
+It speaks length-prefixed JSON frames on stdin/stdout. A request carries the
+job (student sources, probes, limits); the response carries what the worker
+wrote on its result channel, its captured output and how it ended. The server
+enforces the wall-clock deadline and the output caps and kills every job's
+processes when the job ends. It never interprets the results.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import shutil
+import signal
+import struct
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO
+
+HEADER = struct.Struct(">I")
+MAX_FRAME = 256 * 1024 * 1024
+MAX_RESULT_BYTES = 64 * 1024 * 1024
+EXIT_SANDBOX_FAILED = 70
+SANDBOX_UID_BASE = 61000
+
+
+def write_frame(stream: BinaryIO, message: dict[str, Any]) -> None:
+    data = json.dumps(message).encode()
+    stream.write(HEADER.pack(len(data)) + data)
+    stream.flush()
+
+
+def read_frame(stream: BinaryIO) -> dict[str, Any] | None:
+    """One frame, or None at end of stream."""
+    header = stream.read(HEADER.size)
+    if len(header) < HEADER.size:
+        return None
+    (length,) = HEADER.unpack(header)
+    if length > MAX_FRAME:
+        raise ValueError(f"frame of {length} bytes exceeds {MAX_FRAME}")
+    data = stream.read(length)
+    if len(data) < length:
+        return None
+    message: dict[str, Any] = json.loads(data)
+    return message
+
+
+@dataclass
+class RunningJob:
+    """Bookkeeping for one forked job (the server's side only)."""
+
+    job_id: int
+    pid: int
+    deadline: float
+    started: float
+    result_fd: int
+    output_fd: int
+    job_root: str
+    max_output: int
+    result: bytearray = field(default_factory=bytearray)
+    output: bytearray = field(default_factory=bytearray)
+    output_bytes: int = 0
+    status: str | None = None
+    """Set when the server ended the job itself: timeout, output_limit or result_limit."""
+    exit_status: int | None = None
+    reaped_at: float | None = None
+    open_fds: set[int] = field(default_factory=set)
+
+
+class Server:
+    def __init__(self, level: str) -> None:
+        self.level = level
+        self.selector = selectors.DefaultSelector()
+        self.jobs: dict[int, RunningJob] = {}
+        self.stdin_buffer = bytearray()
+        self.stdin_open = True
+        self.out = sys.stdout.buffer
+
+    def serve(self) -> None:
+        os.set_blocking(0, False)
+        self.selector.register(0, selectors.EVENT_READ, ("stdin", None))
+        write_frame(self.out, {"event": "ready", "level": self.level, "pid": os.getpid()})
+        while self.stdin_open or self.jobs:
+            for key, _ in self.selector.select(timeout=0.02):
+                source, job = key.data
+                if source == "stdin":
+                    self._read_requests()
+                else:
+                    self._read_job(job, key.fd, source)
+            self._check_jobs()
+
+    def _read_requests(self) -> None:
+        try:
+            chunk = os.read(0, 1 << 20)
+        except BlockingIOError:
+            return
+        if not chunk:
+            self.stdin_open = False
+            self.selector.unregister(0)
+            for job in self.jobs.values():
+                self._kill(job, "cancelled")
+            return
+        self.stdin_buffer += chunk
+        while len(self.stdin_buffer) >= HEADER.size:
+            (length,) = HEADER.unpack(self.stdin_buffer[: HEADER.size])
+            if len(self.stdin_buffer) < HEADER.size + length:
+                break
+            request = json.loads(bytes(self.stdin_buffer[HEADER.size : HEADER.size + length]))
+            del self.stdin_buffer[: HEADER.size + length]
+            self._start(request)
+
+    def _start(self, request: dict[str, Any]) -> None:
+        from grader.sandbox.isolation import Confinement, python_paths
+
+        limits = request["limits"]
+        job_root = tempfile.mkdtemp(prefix="grader-job-")
+        os.chmod(job_root, 0o755)
+        confinement = Confinement(
+            level=self.level,
+            job_root=job_root,
+            uid=SANDBOX_UID_BASE + int(request.get("slot", 0)),
+            time_limit=float(limits["time_limit"]),
+            memory_limit_mb=int(limits["memory_limit_mb"]),
+            max_processes=int(limits["max_processes"]),
+            expose=python_paths(),
+        )
+        result_r, result_w = os.pipe()
+        output_r, output_w = os.pipe()
+        started = time.monotonic()
+        pid = os.fork()
+        if pid == 0:
+            _child(confinement, request, result_w, output_w, (result_r, output_r))
+        os.close(result_w)
+        os.close(output_w)
+        job = RunningJob(
+            job_id=int(request["job"]),
+            pid=pid,
+            deadline=started + confinement.time_limit,
+            started=started,
+            result_fd=result_r,
+            output_fd=output_r,
+            job_root=job_root,
+            max_output=int(limits["max_output_kb"]) * 1024,
+            open_fds={result_r, output_r},
+        )
+        for fd, source in ((result_r, "result"), (output_r, "output")):
+            os.set_blocking(fd, False)
+            self.selector.register(fd, selectors.EVENT_READ, (source, job))
+        self.jobs[job.job_id] = job
+
+    def _read_job(self, job: RunningJob, fd: int, source: str) -> None:
+        try:
+            chunk = os.read(fd, 1 << 16)
+        except BlockingIOError:
+            return
+        if not chunk:
+            self._close_fd(job, fd)
+            return
+        if source == "result":
+            job.result += chunk
+            if len(job.result) > MAX_RESULT_BYTES:
+                self._kill(job, "result_limit")
+        else:
+            job.output_bytes += len(chunk)
+            room = job.max_output - len(job.output)
+            if room > 0:
+                job.output += chunk[:room]
+            if job.output_bytes > job.max_output:
+                self._kill(job, "output_limit")
+
+    def _close_fd(self, job: RunningJob, fd: int) -> None:
+        if fd in job.open_fds:
+            self.selector.unregister(fd)
+            os.close(fd)
+            job.open_fds.discard(fd)
+
+    def _kill(self, job: RunningJob, status: str) -> None:
+        if job.status is None:
+            job.status = status
+        for kill in (os.killpg, os.kill):
+            try:
+                kill(job.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    def _check_jobs(self) -> None:
+        now = time.monotonic()
+        for job in list(self.jobs.values()):
+            if job.exit_status is None:
+                if now > job.deadline:
+                    self._kill(job, "timeout")
+                pid, status = os.waitpid(job.pid, os.WNOHANG)
+                if pid == 0:
+                    continue
+                job.exit_status = status
+                job.reaped_at = now
+                try:  # anything left in the job's process group goes too
+                    os.killpg(job.pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            # A process that escaped the group may hold the pipes open: stop waiting after a grace period.
+            if job.open_fds and job.reaped_at is not None and now - job.reaped_at < 0.5:
+                continue
+            for fd in list(job.open_fds):
+                self._drain(job, fd)
+                self._close_fd(job, fd)
+            self._finish(job, now)
+
+    def _drain(self, job: RunningJob, fd: int) -> None:
+        source = "result" if fd == job.result_fd else "output"
+        for _ in range(64):
+            try:
+                chunk = os.read(fd, 1 << 16)
+            except (BlockingIOError, OSError):
+                return
+            if not chunk:
+                return
+            if source == "result" and len(job.result) < MAX_RESULT_BYTES:
+                job.result += chunk
+            elif source == "output":
+                job.output_bytes += len(chunk)
+
+    def _finish(self, job: RunningJob, now: float) -> None:
+        del self.jobs[job.job_id]
+        shutil.rmtree(job.job_root, ignore_errors=True)
+        status = job.exit_status or 0
+        exit_code = os.waitstatus_to_exitcode(status)
+        signal_number = -exit_code if exit_code < 0 else (exit_code - 128 if exit_code > 128 and self.level != "process" else None)
+        write_frame(
+            self.out,
+            {
+                "event": "finished",
+                "job": job.job_id,
+                "status": job.status or ("sandbox_error" if exit_code == EXIT_SANDBOX_FAILED else "exited"),
+                "exit_code": exit_code,
+                "signal": signal_number,
+                "result": job.result.decode("utf-8", errors="replace"),
+                "output": job.output.decode("utf-8", errors="replace"),
+                "output_bytes": job.output_bytes,
+                "wall": round(now - job.started, 4),
+                "isolation": self.level,
+            },
+        )
+
+
+def _child(confinement: Any, request: dict[str, Any], result_w: int, output_w: int, parent_ends: tuple[int, int]) -> None:
+    """The job's first process. Never returns."""
+    from grader.sandbox import isolation
+
+    code = 0
+    try:
+        for fd in parent_ends:
+            os.close(fd)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        isolation.confine_supervisor(confinement, request["files"])
+        if confinement.level == "process":
+            _worker(confinement, request, result_w, output_w)
+        pid = os.fork()
+        if pid == 0:
+            _worker(confinement, request, result_w, output_w)
+        os.close(result_w)
+        os.close(output_w)
+        _, status = os.waitpid(pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        code = 128 - code if code < 0 else code
+    except BaseException as error:  # setting up the sandbox failed: say so on the result channel
+        message = json.dumps({"event": "sandbox_error", "message": f"{type(error).__name__}: {error}"}) + "\n"
+        try:
+            os.write(result_w, message.encode())
+        except OSError:
+            pass
+        code = EXIT_SANDBOX_FAILED
+    os._exit(code)
+
+
+def _worker(confinement: Any, request: dict[str, Any], result_w: int, output_w: int) -> None:
+    """The process that runs student code. Never returns."""
+    from grader.sandbox import isolation, worker
+
+    code = 0
+    try:
+        devnull = os.open("/dev/null", os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(output_w, 1)
+        os.dup2(output_w, 2)
+        os.dup2(result_w, worker.RESULT_FD)
+        os.closerange(worker.RESULT_FD + 1, 65536)
+        isolation.confine_worker(confinement)
+        os.environ.clear()
+        os.environ.update(
+            {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp", "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/.matplotlib", "OMP_NUM_THREADS": "1"}
+        )
+        file_name = request["module_name"] + ".py"
+        worker.run(
+            {
+                "module_name": request["module_name"],
+                "module_path": isolation.submission_path(confinement, file_name),
+                "probes": request["probes"],
+            }
+        )
+    except BaseException as error:  # the confinement failed: never run student code unconfined
+        try:
+            message = json.dumps({"event": "sandbox_error", "message": f"{type(error).__name__}: {error}"}) + "\n"
+            os.write(worker.RESULT_FD, message.encode())
+        except BaseException:
+            pass
+        code = EXIT_SANDBOX_FAILED
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:
+                pass
+    os._exit(code)
+
+
+def warm_up() -> None:
+    """Import what workers need so each fork starts warm, without running a parallel op."""
+    import numpy  # noqa: F401
+    import torch
+
+    torch.set_num_threads(1)
+    torch.set_num_interop_threads(1)
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.figure  # noqa: F401
+        import matplotlib.pyplot  # noqa: F401
+    except ImportError:
+        pass
+    import grader.sandbox.probes  # noqa: F401
+    import grader.sandbox.worker  # noqa: F401
+
+
+def main() -> None:
+    from grader.sandbox.isolation import namespaces_available
+
+    requested = os.environ.get("GRADER_ISOLATION", "auto")
+    warm_up()
+    available = namespaces_available()
+    order = ["namespaces", "userns", "process"]
+    level = available if requested == "auto" else requested
+    if order.index(level) < order.index(available):
+        write_frame(sys.stdout.buffer, {"event": "error", "message": f"isolation level {requested!r} is not available here (best: {available!r})"})
+        return
+    Server(level).serve()
+
+
+if __name__ == "__main__":
+    main()
