@@ -114,10 +114,12 @@ def _read_yaml(text: str, shown: str) -> tuple[yaml.Node | None, Any, list[_Prob
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{mark.line + 1}:{mark.column + 1}" if mark is not None else "1:1"
-        context = ""
+        problem = str(exc.problem)
         if exc.context and exc.context_mark is not None:
-            context = f" ({exc.context} at line {exc.context_mark.line + 1})"
-        raise CourseError([f"{shown}:{where}: invalid YAML: {exc.problem}{context}"]) from exc
+            context = f"{exc.context} at line {exc.context_mark.line + 1}"
+            # PyYAML splits some sentences in two: "expected a single document ... / but found another document"
+            problem = f"{context}, {problem}" if problem.startswith("but ") else f"{problem} ({context})"
+        raise CourseError([f"{shown}:{where}: invalid YAML: {problem}"]) from exc
     except (yaml.YAMLError, ValueError) as exc:  # e.g. a date-looking scalar that is no date
         raise CourseError([f"{shown}:1:1: invalid YAML: {exc}"]) from exc
     finally:
@@ -136,10 +138,12 @@ def _duplicate_keys(node: yaml.Node, path: list[int | str], seen: set[int]) -> l
         for key, value in node.value:
             if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
                 if key.value in first:
-                    line, col = _mark(key)
+                    (line, col), (was_line, was_col) = _mark(key), _mark(first[key.value])
+                    # on one line (a flow mapping) the lines alone would not tell the two apart
+                    cols = (f" col {was_col}", f" col {col}") if line == was_line else ("", "")
                     problems.append(_Problem(line, col, (
                         f"{_render_path([*path, key.value])}: duplicate key `{key.value}` (first at line "
-                        f"{_mark(first[key.value])[0]}, again at line {line}); YAML would silently keep only the last"
+                        f"{was_line}{cols[0]}, again at line {line}{cols[1]}); YAML would silently keep only the last"
                     )))
                 first.setdefault(key.value, key)
             problems += _duplicate_keys(value, [*path, str(key.value)], seen)
@@ -243,12 +247,19 @@ def _is_model(annotation: Any) -> bool:
 
 def _found(value: Any) -> str:
     """A short, YAML-looking rendering of what the file holds (JSON is valid flow YAML)."""
-    text = json.dumps(value, default=str, ensure_ascii=False)
+    try:
+        text = json.dumps(value, default=str, ensure_ascii=False)
+    except (TypeError, ValueError):  # e.g. a date as a mapping key
+        text = repr(value)
     return text if len(text) <= _FOUND_MAX else text[: _FOUND_MAX - 3] + "..."
 
 
 def _number(value: Any) -> str:
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _items(count: Any) -> str:
+    return f"{count} item" if count == 1 else f"{count} items"
 
 
 def _listing(names: Sequence[str]) -> str:
@@ -268,7 +279,7 @@ def _describe(error: ErrorDetails, tree: yaml.Node) -> _Problem:
     schema = _schema_at(loc)
     noun = "a whole number" if schema is int else "a number"
     line, col = _node_position(tree, loc, key=kind == "extra_forbidden")
-    path = _render_path(loc)
+    path = _render_path(loc) + (" (a key)" if loc and loc[-1] == "[key]" else "")
     simple = {
         "greater_than": f"{noun} greater than {_number(ctx.get('gt'))}",
         "greater_than_equal": f"{noun} of at least {_number(ctx.get('ge'))}",
@@ -281,8 +292,8 @@ def _describe(error: ErrorDetails, tree: yaml.Node) -> _Problem:
         "string_pattern_mismatch": _PATTERNS.get(str(ctx.get("pattern")), f"a string matching `{ctx.get('pattern')}`"),
         "string_too_short": "a non-empty string" if ctx.get("min_length") == 1 else
         f"a string of at least {ctx.get('min_length')} characters",
-        "too_short": f"a list of at least {ctx.get('min_length')} item(s)",
-        "too_long": f"a list of at most {ctx.get('max_length')} item(s)",
+        "too_short": f"a list of at least {_items(ctx.get('min_length'))}",
+        "too_long": f"a list of at most {_items(ctx.get('max_length'))}",
     }
     if kind == "missing":
         name = loc[-1]
@@ -341,7 +352,8 @@ def _missing_files(data: Any, tree: yaml.Node, root: Path) -> list[_Problem]:
         if not (isinstance(ex_id, str) and re.fullmatch(IDENTIFIER, ex_id)):
             continue
         report(["exercises", i], f"the student template of `{ex_id}`", f"exercises/{ex_id}.py")
-        report(["exercises", i], f"the reference solution of `{ex_id}`", f"solutions/{ex_id}.py")
+        if data.get("released") is not True:
+            report(["exercises", i], f"the reference solution of `{ex_id}`", f"solutions/{ex_id}.py")
         mutants = exercise.get("mutants")
         for j, mutant in enumerate(mutants if isinstance(mutants, list) else []):
             if not isinstance(mutant, dict):

@@ -182,6 +182,7 @@ class Course(_Strict):
     seed: int = Field(ge=0, description="hidden-input seed; never released")
     defaults: Defaults = Defaults()
     checks_dir: str | None = Field(default=None, description="folder of instructor pytest files (hidden)")
+    released: bool = Field(default=False, description="a student bundle: no solutions; expected values ship in .grader/expected.json")
     exercises: list[Exercise] = Field(min_length=1)
 
     @field_validator("exercises")

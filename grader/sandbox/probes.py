@@ -157,7 +157,11 @@ def _jacobian(module: ModuleType, request: dict[str, Any]) -> Observation:
                     inputs[i].reshape(-1)[j] += sign * eps
                     pair.append(encode(cls.apply(*inputs, *extra)))
                 shifted.append(pair)
-    return {"output": encode(output), "rows": rows, "shifted": shifted}
+    inputs = _fresh_inputs(request)
+    out = cls.apply(*inputs, *extra)
+    torch.autograd.backward(out, grad_tensors=torch.zeros_like(out))
+    zero_upstream = [encode_tensor(x.grad) if x.grad is not None else {"type": "none"} for x in inputs]
+    return {"output": encode(output), "rows": rows, "shifted": shifted, "zero_upstream": zero_upstream}
 
 
 PROBES: dict[str, Callable[[ModuleType, str, dict[str, Any]], Observation]] = {

@@ -1,0 +1,8 @@
+import torch
+
+
+def build_graph(x0):
+    x = torch.tensor(x0, requires_grad=True)
+    y = x**2
+    z = y.detach()
+    return {"x": x, "y": y, "z": z}

@@ -1,0 +1,12 @@
+import torch
+
+
+def partials(u0, v0):
+    u = torch.tensor(float(u0), requires_grad=True)
+    v = torch.tensor(float(v0), requires_grad=True)
+    f = u * v + u**2 + v**3
+    f.backward(retain_graph=True)
+    du = u.grad
+    f.backward()
+    dv = v.grad
+    return du, dv

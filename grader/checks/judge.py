@@ -1,0 +1,95 @@
+"""One check for one submission: cases judged, mutants recognised, a record out.
+
+Pure and in the trusted process: observations in, :class:`CheckResult` out.
+The pytest items in :mod:`grader.checks.plugin` call this.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from grader.checks.kinds import JUDGES, CaseContext, CaseVerdict, signature
+from grader.compare import compare
+from grader.course.schema import Tolerance
+from grader.plan import PlannedCheck
+from grader.results import CheckResult
+
+Observations = dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class MutantBehaviour:
+    """What a declared mutant did on the same probes, and the hint it earns."""
+
+    name: str
+    hint: str
+    observations: Observations
+
+
+def judge_check(
+    planned: PlannedCheck,
+    student: Observations,
+    reference: Observations,
+    mutants: tuple[MutantBehaviour, ...],
+    tolerances: dict[str, Tolerance],
+    unfinished: str,
+) -> CheckResult:
+    """``unfinished`` explains missing observations (the worker timed out, crashed...)."""
+    check = planned.check
+    verdicts: list[tuple[str, CaseVerdict]] = []
+    for case in planned.cases:
+        observation = student.get(case.probe_id)
+        if observation is None:
+            return _result(planned, "not_graded", unfinished)
+        context = CaseContext(check=check, label=case.label, tolerances=tolerances, reveal=check.visible)
+        verdicts.append((case.probe_id, JUDGES[check.kind](observation, reference[case.probe_id], context)))
+    failed = [(probe_id, v) for probe_id, v in verdicts if not v.passed]
+    if not failed:
+        return _result(planned, "passed", "")
+    if all(v.not_started for _, v in failed):
+        return _result(planned, "not_started", failed[0][1].message)
+    first = failed[0][1]
+    message = first.message
+    if len(verdicts) > 1:
+        message = f"{len(failed)} of {len(verdicts)} inputs failed; first: {message}"
+    hint, diagnosis = first.hint, first.diagnosis
+    mutant = _matching_mutant(planned, student, [probe_id for probe_id, _ in failed], mutants, tolerances)
+    if mutant is not None:
+        hint, diagnosis = mutant.hint, mutant.name
+    return _result(planned, "failed", message, hint, diagnosis)
+
+
+def _matching_mutant(
+    planned: PlannedCheck,
+    student: Observations,
+    failed_probes: list[str],
+    mutants: tuple[MutantBehaviour, ...],
+    tolerances: dict[str, Tolerance],
+) -> MutantBehaviour | None:
+    """The first mutant that behaves like the student on every input the student failed."""
+    kind = planned.check.kind
+    for mutant in mutants:
+        if all(
+            probe_id in mutant.observations
+            and compare(signature(kind, student[probe_id]), signature(kind, mutant.observations[probe_id]), tolerances) is None
+            for probe_id in failed_probes
+        ):
+            return mutant
+    return None
+
+
+def _result(planned: PlannedCheck, status: str, message: str, hint: str | None = None, diagnosis: str | None = None) -> CheckResult:
+    check = planned.check
+    return CheckResult(
+        exercise=planned.exercise,
+        name=check.name,
+        visible=check.visible,
+        points=check.points if status == "passed" else 0.0,
+        max_points=check.points,
+        status=status,  # type: ignore[arg-type]
+        message=message,
+        description=check.description or "",
+        hint=hint,
+        diagnosis=diagnosis,
+    )

@@ -1,0 +1,359 @@
+"""The built-in check kinds: how one case's observation is judged.
+
+Each judge compares a student's observation with the reference's on the
+same probe and returns a :class:`CaseVerdict`. Named probes come before the
+generic comparison (STYLE.md principle 7): a backward that ignores
+``grad_output`` is named as such before any number is shown.
+
+Each kind also has a *signature*: the part of an observation that says how
+the code behaved, used to recognise a declared mutant's behaviour.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from grader.checks.errors import describe_error, hint_for, is_not_started
+from grader.compare import Mismatch, as_float64, compare, ratio, type_phrase
+from grader.course.schema import Check, Tolerance
+from grader.sandbox.wire import WireError
+
+GRADCHECK_TOLERANCE = Tolerance(rtol=1e-3, atol=1e-5)
+"""``torch.autograd.gradcheck``'s defaults, for a float64 Jacobian against finite differences."""
+
+
+class ReferenceFailed(Exception):
+    """The reference solution (or a mutant) could not answer a probe: the course is broken, not the student."""
+
+
+@dataclass(frozen=True)
+class CaseVerdict:
+    passed: bool
+    message: str = ""
+    hint: str | None = None
+    diagnosis: str | None = None
+    not_started: bool = False
+
+
+PASSED = CaseVerdict(passed=True)
+
+
+@dataclass(frozen=True)
+class CaseContext:
+    check: Check
+    label: str
+    tolerances: dict[str, Tolerance]
+    reveal: bool
+    """Visible checks may show expected values; hidden ones never do."""
+
+
+Judge = Callable[[dict[str, Any], dict[str, Any], CaseContext], CaseVerdict]
+
+
+def _error_verdict(error: dict[str, Any], label: str) -> CaseVerdict:
+    if is_not_started(error):
+        return CaseVerdict(passed=False, message=f"not started: {label} still raises NotImplementedError", not_started=True)
+    return CaseVerdict(passed=False, message=describe_error(error, label), hint=hint_for(error), diagnosis="exception")
+
+
+def _mismatch_verdict(mismatch: Mismatch, context: CaseContext, prefix: str = "") -> CaseVerdict:
+    return CaseVerdict(passed=False, message=f"{prefix or context.label}: {mismatch.describe(context.reveal)}")
+
+
+def _reference_value(observation: dict[str, Any], key: str = "value") -> dict[str, Any]:
+    if "error" in observation:
+        raise ReferenceFailed(describe_error(observation["error"], "the reference"))
+    value: dict[str, Any] = observation[key]
+    return value
+
+
+def _factor_note(actual: dict[str, Any], expected: dict[str, Any]) -> tuple[str | None, str | None]:
+    k = ratio(actual, expected)
+    if k is None or abs(k - 1) < 1e-6:
+        return None, None
+    if abs(k + 1) < 1e-6:
+        return "Your result has the right size but the opposite sign.", "sign_flipped"
+    if abs(k) < 1e-12:
+        return "Your result is zero where it should not be.", "zero"
+    return f"Your result is exactly {k:.6g} times the expected one (same factor everywhere): a constant factor is off.", "constant_factor"
+
+
+def judge_value(student: dict[str, Any], reference: dict[str, Any], context: CaseContext) -> CaseVerdict:
+    reference_calls = reference.get("calls", [])
+    for index, (call, expected_call) in enumerate(zip(student.get("calls", []), reference_calls)):
+        expected = _reference_value(expected_call)
+        label = context.label if len(reference_calls) == 1 else f"call {index + 1} of {context.label}"
+        if "error" in call:
+            return _error_verdict(call["error"], label)
+        mismatch = compare(call["value"], expected, context.tolerances)
+        if mismatch is None:
+            continue
+        if index > 0:
+            return CaseVerdict(
+                passed=False,
+                message=f"the first call was right, but {label} {mismatch.describe(False)}",
+                hint="Your function keeps state between calls (for example a module-level tensor whose .grad accumulates): "
+                "create fresh tensors inside the function on every call.",
+                diagnosis="state_between_calls",
+            )
+        note, diagnosis = _factor_note(call["value"], expected)
+        verdict = _mismatch_verdict(mismatch, context)
+        return CaseVerdict(passed=False, message=verdict.message, hint=note, diagnosis=diagnosis)
+    return PASSED
+
+
+def _family(grad_fn: str | None) -> str | None:
+    return None if grad_fn is None else re.sub(r"\d+$", "", grad_fn)
+
+
+def judge_graph(student: dict[str, Any], reference: dict[str, Any], context: CaseContext) -> CaseVerdict:
+    call, expected_call = student["calls"][0], reference["calls"][0]
+    expected = _reference_value(expected_call)
+    if "error" in call:
+        return _error_verdict(call["error"], context.label)
+    value = call["value"]
+    if value.get("type") != "dict":
+        return CaseVerdict(False, f"{context.label} returned {type_phrase(value)}; expected {type_phrase(expected)}")
+    for key, want in expected["items"].items():
+        got = value["items"].get(key)
+        if got is None:
+            return CaseVerdict(False, f"{context.label}: the dict has no key {key!r}")
+        if got.get("type") != "tensor":
+            return CaseVerdict(False, f"{context.label}: [{key!r}] is {type_phrase(got)}; expected a torch.Tensor")
+        for fact, wording in (("is_leaf", "is_leaf"), ("requires_grad", "requires_grad")):
+            if got.get(fact) != want.get(fact):
+                return CaseVerdict(False, f"{context.label}: [{key!r}].{wording} is {got.get(fact)}; expected {want.get(fact)}")
+        if _family(got.get("grad_fn")) != _family(want.get("grad_fn")):
+            expected_fn = f"a grad_fn like {want['grad_fn']}" if want.get("grad_fn") else "no grad_fn"
+            return CaseVerdict(False, f"{context.label}: [{key!r}].grad_fn is {got.get('grad_fn')}; expected {expected_fn}")
+        mismatch = compare(got, want, context.tolerances, f"[{key!r}]")
+        if mismatch:
+            return _mismatch_verdict(mismatch, context)
+    if "grad" in expected_call:
+        backward = context.check.backward or {}
+        if "grad" not in call:
+            return CaseVerdict(False, f"{context.label}: could not run {backward.get('of')}.backward()")
+        mismatch = compare(call["grad"], expected_call["grad"], context.tolerances)
+        if mismatch:
+            return _mismatch_verdict(mismatch, context, f"after {backward.get('of')}.backward(), {backward.get('grad_of')}.grad")
+    return PASSED
+
+
+def _figure_lines(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {line["label"]: line for axes in record.get("axes", []) for line in axes.get("lines", [])}
+
+
+def judge_figure(student: dict[str, Any], reference: dict[str, Any], context: CaseContext) -> CaseVerdict:
+    call = student["calls"][0]
+    expected = _reference_value(reference["calls"][0])
+    if "error" in call:
+        return _error_verdict(call["error"], context.label)
+    figure = call["value"]
+    if figure.get("type") != "figure":
+        return CaseVerdict(False, f"{context.label} returned {type_phrase(figure)}; expected a matplotlib Figure")
+    lines = _figure_lines(figure)
+    for label, want in _figure_lines(expected).items():
+        got = lines.get(label)
+        if got is None:
+            return CaseVerdict(False, f"{context.label}: no line labelled {label!r} (found labels {sorted(lines)})")
+        for axis in ("x", "y"):
+            mismatch = compare(got[axis], want[axis], context.tolerances, f"line {label!r} {axis} data")
+            if mismatch:
+                return _mismatch_verdict(mismatch, context)
+    expected_labels = {axes.get("xlabel") for axes in expected.get("axes", []) if axes.get("xlabel")}
+    found_labels = {axes.get("xlabel") for axes in figure.get("axes", [])}
+    missing = expected_labels - found_labels
+    if missing:
+        return CaseVerdict(False, f"{context.label}: the x axis label should be {sorted(missing)[0]!r}, found {sorted(map(str, found_labels))}")
+    return PASSED
+
+
+def _forward(observation: dict[str, Any]) -> dict[str, Any]:
+    """The forward part of an ``apply`` observation, or the class-level error."""
+    if "error" in observation:
+        return observation
+    forward: dict[str, Any] = observation["forward"]
+    return forward
+
+
+def judge_function_forward(student: dict[str, Any], reference: dict[str, Any], context: CaseContext) -> CaseVerdict:
+    expected = _forward(reference)
+    _reference_value(expected, "output")
+    got = _forward(student)
+    if "error" in got:
+        return _error_verdict(got["error"], context.label)
+    mismatch = compare(got["output"], expected["output"], context.tolerances)
+    if mismatch:
+        return _mismatch_verdict(mismatch, context)
+    entry = context.check.entry
+    if _family(got.get("grad_fn")) != _family(expected.get("grad_fn")):
+        found = got.get("grad_fn")
+        if found is None:
+            detail = "the output has no grad_fn: forward's result is detached from the graph"
+        else:
+            detail = f"the output's grad_fn is {found}, not {expected.get('grad_fn')}: the graph was not built by your Function {entry}"
+        return CaseVerdict(False, f"{context.label}: {detail}", hint=f"Call {entry}.apply(x) and return a tensor computed from the input in forward.")
+    return PASSED
+
+
+def _grads(observation: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "list", "items": observation["grads"]}
+
+
+def judge_function_backward(student: dict[str, Any], reference: dict[str, Any], context: CaseContext) -> CaseVerdict:
+    if "error" in reference:
+        raise ReferenceFailed(describe_error(reference["error"], "the reference"))
+    if "error" in student:
+        return _error_verdict(student["error"], context.label)
+    upstreams = context.check.cases[0].upstreams if context.check.cases else []
+    expected_runs = reference["backwards"]
+    got_runs = student["backwards"]
+    for run in expected_runs:
+        _reference_value(run, "grads")
+    for run in got_runs:
+        if "error" in run:
+            return _error_verdict(run["error"], f"backward of {context.label}")
+    diagnosis = _diagnose_backward([_grads(r) for r in got_runs], [_grads(r) for r in expected_runs])
+    for index, (got, want) in enumerate(zip(got_runs, expected_runs)):
+        mismatch = compare(_grads(got), _grads(want), context.tolerances, "gradient")
+        if mismatch:
+            which = f"upstream gradient {index + 1} of {len(expected_runs)}"
+            if context.reveal and index < len(upstreams):
+                which = f"upstream gradient {upstreams[index]!r}"
+            message = f"{context.label}, {which}: {mismatch.describe(context.reveal)}"
+            if any(item.get("type") == "none" for item in got["grads"]):
+                message = f"{context.label}: backward returned None for an input that needs a gradient"
+            if diagnosis:
+                return CaseVerdict(False, f"{diagnosis[0]} ({message})", hint=diagnosis[0], diagnosis=diagnosis[1])
+            return CaseVerdict(False, message)
+    return PASSED
+
+
+def _diagnose_backward(got: list[dict[str, Any]], want: list[dict[str, Any]]) -> tuple[str, str] | None:
+    """Named probes over all upstream gradients of one input point."""
+    try:
+        got_numbers = [as_float64_list(g) for g in got]
+        want_numbers = [as_float64_list(w) for w in want]
+    except (KeyError, ValueError, WireError):
+        return None
+    if any(g is None for g in got_numbers) or any(w is None for w in want_numbers) or len(got_numbers) < 2:
+        return None
+    same_for_all = all(np.array_equal(got_numbers[0], g) for g in got_numbers[1:])  # type: ignore[arg-type]
+    reference_varies = not all(np.allclose(want_numbers[0], w) for w in want_numbers[1:])  # type: ignore[arg-type]
+    if same_for_all and reference_varies:
+        return (
+            "Your backward returns the same gradient whatever grad_output is: multiply the local derivative by grad_output (chain rule).",
+            "ignores_grad_output",
+        )
+    factors = [ratio(g, w) for g, w in zip(got, want)]
+    known = [k for k in factors if k is not None]
+    if known and all(abs(k - known[0]) < 1e-6 for k in known) and abs(known[0] - 1) > 1e-6:
+        if abs(known[0] + 1) < 1e-6:
+            return "Your backward has the sign flipped: gradient = -reference.", "sign_flipped"
+        return f"Your backward is off by a constant factor {known[0]:.6g} (same factor at every upstream gradient).", "constant_factor"
+    return None
+
+
+def as_float64_list(record: dict[str, Any]) -> np.ndarray | None:
+    parts = []
+    for item in record["items"]:
+        if item.get("type") != "tensor":
+            return None
+        parts.append(np.asarray(as_float64(item)).reshape(-1))
+    return np.concatenate(parts) if parts else None
+
+
+def judge_function_gradcheck(student: dict[str, Any], reference: dict[str, Any], context: CaseContext) -> CaseVerdict:
+    if "error" in reference:
+        raise ReferenceFailed(describe_error(reference["error"], "the reference"))
+    if "error" in student:
+        return _error_verdict(student["error"], context.label)
+    zero = as_float64_list({"items": student["zero_upstream"]})
+    if zero is None:
+        return CaseVerdict(False, f"{context.label}: backward returned None for an input that needs a gradient")
+    if np.any(zero != 0):
+        return CaseVerdict(
+            False,
+            f"{context.label}: backward not multiplied by grad_output: with grad_output = 0 it still returns nonzero gradients",
+            hint="Multiply the local derivative by grad_output (chain rule).",
+            diagnosis="ignores_grad_output",
+        )
+    eps = context.check.eps
+    try:
+        numerical = np.stack(
+            [(np.asarray(as_float64(plus)).reshape(-1) - np.asarray(as_float64(minus)).reshape(-1)) / (2 * eps) for plus, minus in student["shifted"]],
+            axis=1,
+        )
+        rows = [as_float64_list({"items": row}) for row in student["rows"]]
+    except (KeyError, ValueError, WireError):
+        return CaseVerdict(False, f"{context.label}: forward did not return a tensor of a fixed shape")
+    if any(row is None for row in rows):
+        return CaseVerdict(False, f"{context.label}: backward returned None for an input that needs a gradient")
+    analytical = np.stack(rows, axis=0)  # type: ignore[arg-type]
+    if analytical.shape != numerical.shape:
+        return CaseVerdict(False, f"{context.label}: the Jacobian from backward has shape {analytical.shape}, from forward {numerical.shape}")
+    allowed = GRADCHECK_TOLERANCE.atol + GRADCHECK_TOLERANCE.rtol * np.abs(numerical)
+    bad = ~(np.abs(analytical - numerical) <= allowed)
+    if bad.any():
+        k, j = (int(i) for i in np.argwhere(bad)[0])
+        return CaseVerdict(
+            False,
+            f"{context.label}: your backward disagrees with finite differences of your forward: "
+            f"d output[{k}] / d input[{j}] is {analytical[k, j]:.8g} from backward but {numerical[k, j]:.8g} numerically "
+            f"({int(bad.sum())} of {bad.size} Jacobian entries differ)",
+        )
+    return PASSED
+
+
+JUDGES: dict[str, Judge] = {
+    "value": judge_value,
+    "graph": judge_graph,
+    "figure": judge_figure,
+    "function_forward": judge_function_forward,
+    "function_backward": judge_function_backward,
+    "function_gradcheck": judge_function_gradcheck,
+}
+"""One judge per check kind; ``grader.course.schema.CheckKind`` lists the same names."""
+
+
+def signature(kind: str, observation: dict[str, Any]) -> dict[str, Any]:
+    """The behaviour-defining part of an observation, as a wire record ``compare`` understands.
+
+    An exception counts as behaviour too: its type, so a mutant that raises
+    is recognised in a student that raises the same way.
+    """
+    if "error" in observation:
+        return {"type": "str", "value": f"raised {observation['error'].get('type')}"}
+    if kind in ("value", "graph", "figure"):
+        items = []
+        for call in observation.get("calls", []):
+            if "error" in call:
+                items.append({"type": "str", "value": f"raised {call['error'].get('type')}"})
+            elif kind == "figure":
+                figure = call["value"]
+                labels = sorted(_figure_lines(figure)) if figure.get("type") == "figure" else [type_phrase(figure)]
+                items.append({"type": "str", "value": repr(labels)})
+                items.extend(line[axis] for line in _figure_lines(figure).values() for axis in ("x", "y"))
+            else:
+                items.append(call["value"])
+                if "grad" in call:
+                    items.append(call["grad"])
+        return {"type": "list", "items": items}
+    if kind == "function_forward":
+        forward = _forward(observation)
+        if "error" in forward:
+            return {"type": "str", "value": f"raised {forward['error'].get('type')}"}
+        return {"type": "list", "items": [forward["output"], {"type": "str", "value": str(_family(forward.get("grad_fn")))}]}
+    if kind == "function_backward":
+        items = []
+        for run in observation.get("backwards", []):
+            items.append({"type": "str", "value": f"raised {run['error'].get('type')}"} if "error" in run else _grads(run))
+        return {"type": "list", "items": items}
+    if kind == "function_gradcheck":
+        return {"type": "list", "items": [{"type": "list", "items": row} for row in observation.get("rows", [])] + [{"type": "list", "items": observation.get("zero_upstream", [])}]}
+    return {"type": "none"}

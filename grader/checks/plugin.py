@@ -1,0 +1,209 @@
+"""Judging as a pytest session, in the trusted process.
+
+Built-in checks become pytest items generated from the already validated
+plan (no second YAML parse), one per submission x check; ``repr_failure``
+is the plain message a student reads. Instructor-written pytest files (the
+course's ``checks_dir``) run in the same session: a test that takes the
+``submission`` fixture runs once per submission and reaches student code only
+through :class:`StudentHandle`, i.e. through the sandbox. Points come from
+its marker::
+
+    @pytest.mark.grade(exercise="square", points=1, visible=False)
+    def test_square_is_even(submission):
+        value = submission.call("square", "derivative_square", 3.0)
+        assert float(value) == 6.0
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import itertools
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from grader.checks.judge import MutantBehaviour, Observations, judge_check
+from grader.errors import GraderError
+from grader.plan import ExercisePlan, PlannedCheck
+from grader.results import CheckResult
+from grader.sandbox.client import ForkServer, Job
+from grader.sandbox.wire import decode_value, encode
+from grader.submissions import Submission
+
+_handle_jobs = itertools.count(10**9)
+
+
+@dataclass(frozen=True)
+class JudgeTask:
+    """Everything needed to judge one submission's exercise, all of it data."""
+
+    submission: str
+    plan: ExercisePlan
+    observations: Observations
+    reference: Observations
+    mutants: tuple[MutantBehaviour, ...]
+    unfinished: str
+
+
+class StudentError(AssertionError):
+    """The student's code raised, or returned something unreadable; fails the instructor test with this message."""
+
+
+@dataclass
+class StudentHandle:
+    """The student's code as instructor tests see it: calls go through the sandbox."""
+
+    submission: Submission
+    server: ForkServer
+    plans: dict[str, ExercisePlan]
+
+    @property
+    def name(self) -> str:
+        return self.submission.name
+
+    def call(self, exercise: str, entry: str, *args: Any, **kwargs: Any) -> Any:
+        """Call ``entry`` of the student's ``exercise`` in a fresh confined worker; returns plain data."""
+        source = self.submission.sources.get(exercise)
+        if source is None or source.text is None:
+            raise StudentError(f"{exercise}.py was not handed in")
+        plan = self.plans[exercise]
+        probe = {"id": "custom", "op": "call", "entry": entry, "args": [encode(a) for a in args], "kwargs": {k: encode(v) for k, v in kwargs.items()}}
+        job = Job(next(_handle_jobs), exercise, {f"{exercise}.py": source.text}, [probe], plan.limits.model_dump())
+        runs = list(self.server.run([job]))
+        observation = runs[0].observations.get("custom")
+        if observation is None:
+            raise StudentError(f"{exercise}.py did not answer ({runs[0].status})")
+        call = observation["calls"][0]
+        if "error" in call:
+            raise StudentError(f"{entry} raised {call['error'].get('type')}: {call['error'].get('message')}")
+        return decode_value(call["value"])
+
+    def __repr__(self) -> str:
+        return f"<submission {self.name!r}>"
+
+
+class CheckFailed(Exception):
+    def __init__(self, result: CheckResult) -> None:
+        super().__init__(result.message)
+        self.result = result
+
+
+class CheckItem(pytest.Item):
+    """One built-in check for one submission."""
+
+    def __init__(self, *, task: JudgeTask, planned: PlannedCheck, sink: dict[tuple[str, str, str], CheckResult], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.task = task
+        self.planned = planned
+        self.sink = sink
+
+    def runtest(self) -> None:
+        task = self.task
+        result = judge_check(self.planned, task.observations, task.reference, task.mutants, task.plan.tolerances, task.unfinished)
+        self.sink[(task.submission, task.plan.id, self.planned.name)] = result
+        if not result.passed:
+            raise CheckFailed(result)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, CheckFailed):
+            result = excinfo.value.result
+            return result.message + (f"\nhint: {result.hint}" if result.hint else "")
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, f"{self.task.submission}::{self.task.plan.id}::{self.planned.name}"
+
+
+@dataclass
+class GradingPlugin:
+    tasks: list[JudgeTask]
+    handles: list[StudentHandle]
+    results: dict[tuple[str, str, str], CheckResult] = field(default_factory=dict)
+    custom: dict[tuple[str, str, str], CheckResult] = field(default_factory=dict)
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.addinivalue_line("markers", "grade(exercise, points, visible=False): points for an instructor check")
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        if "submission" in metafunc.fixturenames:
+            metafunc.parametrize("submission", self.handles, ids=[h.name for h in self.handles])
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+        for task in self.tasks:
+            for planned in task.plan.checks:
+                items.append(
+                    CheckItem.from_parent(
+                        session, name=f"{task.submission}::{task.plan.id}::{planned.name}", task=task, planned=planned, sink=self.results
+                    )
+                )
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+        outcome = yield
+        report = outcome.get_result()
+        marker = item.get_closest_marker("grade")
+        if marker is None or isinstance(item, CheckItem) or report.when != "call" and not report.failed:
+            return
+        handle = getattr(item, "callspec", None) and item.callspec.params.get("submission")  # type: ignore[attr-defined]
+        if handle is None:
+            return
+        exercise = str(marker.kwargs.get("exercise"))
+        points = float(marker.kwargs.get("points", 1))
+        name = str(getattr(item, "originalname", item.name))
+        message = "" if report.passed else _short_failure(report)
+        self.custom[(handle.name, exercise, name)] = CheckResult(
+            exercise=exercise,
+            name=name,
+            visible=bool(marker.kwargs.get("visible", False)),
+            points=points if report.passed else 0.0,
+            max_points=points,
+            status="passed" if report.passed else "failed",
+            message=message,
+            description=(getattr(item, "function", None).__doc__ or "").strip().splitlines()[0] if getattr(item, "function", None) is not None and item.function.__doc__ else "",  # type: ignore[attr-defined]
+        )
+
+
+def _short_failure(report: pytest.TestReport) -> str:
+    text = str(report.longrepr)
+    for line in reversed(text.splitlines()):
+        if line.startswith("E "):
+            return line[1:].strip()[:500]
+    return text.strip().splitlines()[-1][:500] if text.strip() else "failed"
+
+
+@dataclass(frozen=True)
+class JudgeOutcome:
+    builtin: dict[tuple[str, str, str], CheckResult]
+    custom: dict[tuple[str, str, str], CheckResult]
+    report: str
+    """pytest's own terminal report, kept for instructors who want it."""
+
+
+def run_judging(tasks: list[JudgeTask], handles: list[StudentHandle], checks_dir: Path | None) -> JudgeOutcome:
+    """One pytest session for the whole batch: collection happens once per run, not per submission."""
+    plugin = GradingPlugin(tasks=tasks, handles=handles)
+    with tempfile.TemporaryDirectory(prefix="grader-pytest-") as scratch:
+        targets = [str(checks_dir)] if checks_dir is not None and handles else [scratch]
+        args = [
+            *targets,
+            "-q",
+            "-p", "no:cacheprovider",
+            "-p", "no:randomly",
+            "--import-mode=importlib",
+            "--rootdir", scratch,
+            "-c", str(Path(scratch) / "pytest.ini"),
+            "-W", "ignore::pytest.PytestAssertRewriteWarning",
+        ]
+        (Path(scratch) / "pytest.ini").write_text("[pytest]\n")
+        buffer = io.StringIO()
+        with contextlib.redirect_stdout(buffer):
+            code = pytest.main(args, plugins=[plugin])
+    if int(code) not in (0, 1, 5):
+        raise GraderError(f"judging failed inside pytest (exit code {int(code)}):\n{buffer.getvalue()[-3000:]}")
+    return JudgeOutcome(builtin=plugin.results, custom=plugin.custom, report=buffer.getvalue())

@@ -1,0 +1,134 @@
+"""The ``grade`` command: parse, call one library function, render, exit.
+
+Exit codes (also in the README):
+  0  the command worked (``run``: whatever the students scored; ``check``: every visible check passed;
+     ``validate``: the course is sound)
+  1  ``check``: some visible check failed; ``validate``: the course is not sound
+  2  bad input: command line, course.yaml, a missing path
+  3  the grader itself failed (the sandbox could not start, an internal error)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+
+from grader import commands
+from grader.course.load import LoadedCourse, load_course
+from grader.engine import GradeOptions
+from grader.errors import CourseError, GraderError
+from grader.report.terminal import render_check, render_class_summary, render_validation
+from grader.results import EXIT_CHECKS_FAILED, EXIT_GRADER_FAILED, EXIT_OK, EXIT_USAGE, SubmissionResult
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="grade", description="Graded PyTorch autograd exercises and their sandboxed autograder.")
+    parser.add_argument("--course", type=Path, default=Path("."), help="course.yaml or the folder holding it (default: the current folder)")
+    verbs = parser.add_subparsers(dest="verb", required=True)
+
+    check = verbs.add_parser("check", help="students: run the visible checks on your exercises")
+    check.add_argument("exercises", nargs="*", help="exercise ids (default: all)")
+    check.add_argument("--workspace", type=Path, default=None, help="folder with your <exercise>.py files (default: exercises/ of the course)")
+
+    verbs.add_parser("validate", help="instructors: prove the course is sound (solutions, stubs, mutants)")
+
+    release = verbs.add_parser("release", help="instructors: write the student bundle (nothing hidden in it)")
+    release.add_argument("out", type=Path)
+    release.add_argument("--force", action="store_true", help="replace OUT if it is not empty")
+
+    run = verbs.add_parser("run", help="instructors: grade a class with the hidden checks")
+    run.add_argument("paths", nargs="+", type=Path, help="submission folders, or folders of them")
+    run.add_argument("--out", type=Path, required=True, help="where gradebook.csv and per-submission JSON go")
+    run.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="workers in parallel (default: the number of cores)")
+    run.add_argument("--per-student-seed", action="store_true", help="draw hidden inputs per student (from the course seed and the submission name)")
+    run.add_argument("--time-limit", type=float, default=None, help="override every exercise's wall-clock limit (seconds)")
+    run.add_argument("--exercise", action="append", default=[], help="grade only this exercise (repeatable)")
+    run.add_argument("--quiet", action="store_true", help="print only the final line")
+    return parser
+
+
+def _load(path: Path) -> LoadedCourse:
+    return load_course(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    console = Console(highlight=False)
+    errors = Console(stderr=True, highlight=False)
+    try:
+        loaded = _load(args.course)
+        if args.verb == "check":
+            return _check(loaded, args, console)
+        if args.verb == "validate":
+            report = commands.validate(loaded, parallel=os.cpu_count() or 1)
+            render_validation(report, console)
+            return EXIT_OK if report.ok else EXIT_CHECKS_FAILED
+        if args.verb == "release":
+            written = commands.release(loaded, args.out, force=args.force)
+            console.print(f"Wrote the student release to {args.out} ({len(written)} files; no solutions, hidden checks, seed or mutants).")
+            return EXIT_OK
+        if args.verb == "run":
+            return _run(loaded, args, console)
+    except CourseError as error:
+        errors.print(f"[bold red]course error[/] ({len(error.problems)} problem{'s' if len(error.problems) != 1 else ''}):", markup=True)
+        for problem in error.problems:
+            errors.print(f"  {problem}", markup=False)
+        return EXIT_USAGE
+    except GraderError as error:
+        errors.print(f"[bold red]error:[/] {error}", markup=True) if error.exit_code == EXIT_USAGE else errors.print(
+            f"[bold red]the grader failed:[/] {error}", markup=True
+        )
+        return error.exit_code
+    except KeyboardInterrupt:
+        errors.print("interrupted; results written so far are kept")
+        return 130
+    return EXIT_GRADER_FAILED
+
+
+def _check(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> int:
+    workspace = args.workspace or loaded.root / "exercises"
+    run = commands.check_local(loaded, workspace, list(args.exercises))
+    titles = {e.id: e.title for e in loaded.course.exercises}
+    result = run.results[0]
+    render_check(result, console, titles)
+    all_passed = all(c.passed for e in result.exercises for c in e.checks)
+    return EXIT_OK if all_passed else EXIT_CHECKS_FAILED
+
+
+def _run(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> int:
+    started = time.monotonic()
+    done = 0
+
+    def progress(result: SubmissionResult) -> None:
+        nonlocal done
+        done += 1
+        if not args.quiet:
+            console.print(f"  graded {result.submission}: {result.points:g}/{result.max_points:g}", markup=False, highlight=False)
+
+    options = GradeOptions(
+        per_student_seed=args.per_student_seed,
+        time_limit=args.time_limit,
+        parallel=max(1, args.jobs),
+        exercises=tuple(args.exercise),
+    )
+    if args.exercise:
+        commands._check_exercises(loaded, args.exercise)
+    outcome = commands.run_class(loaded, list(args.paths), args.out, options, progress)
+    ids = list(options.exercises) or commands.exercise_ids(loaded)
+    if not args.quiet:
+        render_class_summary(outcome.run.results, ids, console)
+    elapsed = time.monotonic() - started
+    console.print(
+        f"graded {done} submissions in {elapsed:.1f} s (isolation: {outcome.run.isolation}); gradebook: {outcome.gradebook}",
+        markup=False,
+    )
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

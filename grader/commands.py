@@ -1,0 +1,247 @@
+"""One library function per ``grade`` verb, each returning records a test can inspect.
+
+The CLI (:mod:`grader.cli`) only parses arguments, calls these, renders and exits.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from grader.checks.judge import Observations
+from grader.course.load import LoadedCourse
+from grader.engine import EXPECTED_FILE, GradeOptions, GradeRun, Progress, course_submission, grade
+from grader.errors import UsageError
+from grader.evaluate import evaluate_baseline
+from grader.plan import build_plan
+from grader.report.gradebook_csv import write_gradebook
+from grader.report.records_json import safe_file_stem, write_submission_json
+from grader.results import SubmissionResult
+from grader.sandbox.client import ForkServer
+from grader.submissions import Submission, discover, load_submission
+
+
+def exercise_ids(loaded: LoadedCourse) -> list[str]:
+    return [e.id for e in loaded.course.exercises]
+
+
+def _check_exercises(loaded: LoadedCourse, requested: list[str]) -> tuple[str, ...]:
+    known = exercise_ids(loaded)
+    for exercise_id in requested:
+        if exercise_id not in known:
+            raise UsageError(f"no exercise `{exercise_id}` in {loaded.path.name} (exercises: {', '.join(known)})")
+    return tuple(requested)
+
+
+@dataclass(frozen=True)
+class ClassRun:
+    run: GradeRun
+    gradebook: Path
+    records: dict[str, Path]
+
+
+def run_class(
+    loaded: LoadedCourse,
+    paths: list[Path],
+    out: Path,
+    options: GradeOptions,
+    progress: Progress | None = None,
+) -> ClassRun:
+    """``grade run``: every submission under ``paths``; per-submission JSON and the gradebook in ``out``.
+
+    Each submission's record is written as soon as it is assembled, so nothing already graded is lost.
+    """
+    submissions = discover(paths, exercise_ids(loaded))
+    out.mkdir(parents=True, exist_ok=True)
+    records_dir = out / "submissions"
+    records_dir.mkdir(exist_ok=True)
+    stems = [safe_file_stem(s.name) for s in submissions]
+    clashes = sorted({stem for stem in stems if stems.count(stem) > 1})
+    if clashes:
+        raise UsageError(f"two submission names map to the same result file {clashes[0]!r}.json; rename one of them")
+    records: dict[str, Path] = {}
+
+    def record(result: SubmissionResult) -> None:
+        records[result.submission] = write_submission_json(records_dir, result)
+        if progress is not None:
+            progress(result)
+
+    run = grade(loaded, submissions, options, record)
+    gradebook = out / "gradebook.csv"
+    write_gradebook(gradebook, run.results, list(_selected(loaded, options)))
+    (out / "pytest-report.txt").write_text(run.pytest_report, encoding="utf-8")
+    return ClassRun(run=run, gradebook=gradebook, records=records)
+
+
+def _selected(loaded: LoadedCourse, options: GradeOptions) -> list[str]:
+    return list(options.exercises) if options.exercises else exercise_ids(loaded)
+
+
+def check_local(loaded: LoadedCourse, workspace: Path, exercises: list[str], time_limit: float | None = None) -> GradeRun:
+    """``grade check``: the student's files against the visible checks only."""
+    selected = _check_exercises(loaded, exercises)
+    submission = load_submission(workspace, exercise_ids(loaded))
+    return grade(loaded, [submission], GradeOptions(visible_only=True, exercises=selected, time_limit=time_limit))
+
+
+@dataclass
+class ValidationReport:
+    """What ``grade validate`` found: one line per property, and whether the course is sound."""
+
+    lines: list[tuple[bool, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(ok for ok, _ in self.lines)
+
+    def add(self, ok: bool, text: str) -> None:
+        self.lines.append((ok, text))
+
+
+def validate(loaded: LoadedCourse, parallel: int = 2) -> ValidationReport:
+    """``grade validate``: the course tests itself.
+
+    Solutions must score full marks on every check, stubs must score 0 as
+    "not started", and every mutant must fail at least one check and be named
+    there by its own hint.
+    """
+    report = ValidationReport()
+    course = loaded.course
+    ids = exercise_ids(loaded)
+    checks = sum(len(e.checks) for e in course.exercises)
+    mutant_count = sum(len(e.mutants) for e in course.exercises)
+    report.add(True, f"{loaded.path.name} is valid: {len(ids)} exercises, {checks} checks, {mutant_count} mutants")
+    for exercise in course.exercises:
+        if not any(c.visible for c in exercise.checks):
+            report.add(False, f"{exercise.id}: has no visible check, so `grade check` cannot help students with it")
+        if not any(not c.visible for c in exercise.checks):
+            report.add(False, f"{exercise.id}: has no hidden check")
+    submissions: list[Submission] = [
+        course_submission("solutions", loaded.root, "solutions", ids),
+        course_submission("stubs", loaded.root, "exercises", ids),
+    ]
+    for exercise in course.exercises:
+        for mutant in exercise.mutants:
+            path = loaded.root / (mutant.file or f"mutants/{exercise.id}/{mutant.name}.py")
+            single = load_submission(path.parent, [])
+            sources = {eid: None for eid in ids}
+            sources[exercise.id] = load_submission(path.parent, [path.stem]).sources[path.stem]
+            submissions.append(Submission(name=f"mutant {exercise.id}/{mutant.name}", path=single.path, sources=sources))
+    run = grade(loaded, submissions, GradeOptions(parallel=parallel))
+    by_name = {r.submission: r for r in run.results}
+    solutions = by_name["solutions"]
+    for result in solutions.exercises:
+        failed = [c for c in result.checks if not c.passed]
+        if failed:
+            report.add(False, f"{result.exercise}: the solution fails {', '.join(c.name for c in failed)}: {failed[0].message}")
+        else:
+            report.add(True, f"{result.exercise}: the solution scores {result.points:g}/{result.max_points:g} ({len(result.checks)} checks)")
+    for result in by_name["stubs"].exercises:
+        if result.points != 0 or result.status != "not_started":
+            odd = [c for c in result.checks if c.status != "not_started"]
+            detail = f"{odd[0].name}: {odd[0].status} {odd[0].message}" if odd else result.message
+            report.add(False, f"{result.exercise}: the stub should score 0 as 'not started', got {result.points:g} ({result.status}; {detail})")
+        else:
+            report.add(True, f"{result.exercise}: the stub scores 0 and reads 'not started'")
+    for exercise in course.exercises:
+        for mutant in exercise.mutants:
+            result = by_name[f"mutant {exercise.id}/{mutant.name}"].exercise(exercise.id)
+            failed = [c for c in result.checks if not c.passed]
+            named = [c for c in failed if c.diagnosis == mutant.name]
+            if not failed:
+                report.add(False, f"{exercise.id}/{mutant.name}: the mutant passes every check: add a check that catches it")
+            elif not named:
+                report.add(False, f"{exercise.id}/{mutant.name}: caught by {failed[0].name} but not named by its hint (got: {failed[0].hint})")
+            else:
+                report.add(True, f"{exercise.id}/{mutant.name}: caught by {', '.join(c.name for c in failed)}; hint given in {named[0].name}")
+    return report
+
+
+RELEASE_README = """# {title}
+
+Your exercises are in `exercises/`. Each file has a stub that raises
+`NotImplementedError`; replace the body with your solution.
+
+Check your work against the visible checks at any time:
+
+    grade check              # every exercise
+    grade check square       # one exercise
+
+Install the grader once with `pip install -c constraints.txt autograd-grader`
+(or the wheel your instructor provides). The hidden checks your work is graded
+on use other inputs: make your code correct, not just right on these cases.
+"""
+
+
+def release(loaded: LoadedCourse, out: Path, force: bool = False) -> list[Path]:
+    """``grade release OUT``: the student bundle, with nothing hidden in it.
+
+    Written: stubs, a course.yaml holding the visible checks only (no seed, no
+    mutants), and the reference's observations on the visible inputs so that
+    ``grade check`` works without the solutions.
+    """
+    if out.exists() and any(out.iterdir()):
+        if not force:
+            raise UsageError(f"{out} exists and is not empty; choose another folder or pass --force")
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    course = loaded.course
+    plan = build_plan(course, None, visible_only=True)
+    with ForkServer() as server:
+        baseline = evaluate_baseline(server, loaded.root, plan)
+    visible_course = _visible_course_data(loaded)
+    written = []
+    (out / "exercises").mkdir()
+    for exercise in course.exercises:
+        target = out / "exercises" / f"{exercise.id}.py"
+        shutil.copyfile(loaded.root / "exercises" / f"{exercise.id}.py", target)
+        written.append(target)
+    course_file = out / "course.yaml"
+    course_file.write_text(yaml.safe_dump(visible_course, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    expected = {
+        "references": baseline.references,
+        "mutants": {
+            exercise_id: [{"name": f"known_mistake_{i + 1}", "hint": m.hint, "observations": _visible_only(m.observations, baseline.references[exercise_id])}
+                          for i, m in enumerate(behaviours)]
+            for exercise_id, behaviours in baseline.mutants.items()
+        },
+    }
+    expected_file = out / EXPECTED_FILE
+    expected_file.parent.mkdir()
+    expected_file.write_text(json.dumps(expected), encoding="utf-8")
+    readme = out / "README.md"
+    readme.write_text(RELEASE_README.format(title=course.title), encoding="utf-8")
+    constraints = loaded.root / "constraints.txt"
+    if constraints.is_file():
+        shutil.copyfile(constraints, out / "constraints.txt")
+        written.append(out / "constraints.txt")
+    written += [course_file, expected_file, readme]
+    return written
+
+
+def _visible_only(observations: Observations, references: Observations) -> Observations:
+    return {probe_id: obs for probe_id, obs in observations.items() if probe_id in references}
+
+
+def _visible_course_data(loaded: LoadedCourse) -> dict[str, Any]:
+    data = loaded.course.model_dump(mode="json", exclude_defaults=True)
+    data["seed"] = 0
+    data["released"] = True
+    data.pop("checks_dir", None)
+    for exercise in data["exercises"]:
+        exercise.pop("mutants", None)
+        exercise["checks"] = [c for c in exercise["checks"] if c.get("visible")]
+        for check in exercise["checks"]:
+            check.pop("random", None)
+    return data
+
+
+def safe_environment_summary() -> dict[str, str]:
+    """Used in run summaries: how many cores the default parallelism came from."""
+    return {"cores": str(os.cpu_count() or 1)}

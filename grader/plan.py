@@ -1,0 +1,251 @@
+"""Course + seed -> concrete checks: the only place randomness happens.
+
+Every case becomes a probe request with fully encoded inputs, so evaluating,
+judging and reporting are deterministic and reproducible from the seed. The
+probes carry no expected values and no check names: a worker sees opaque ids
+and inputs only.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+from grader.course.schema import FUNCTION_KINDS, Case, Check, Course, Exercise, Limits, RandomCases, Tolerance
+from grader.errors import CourseError
+from grader.sandbox.wire import encode, encode_tensor
+
+DEFAULT_TOLERANCES: dict[str, Tolerance] = {
+    "float16": Tolerance(rtol=1e-3, atol=1e-5),
+    "bfloat16": Tolerance(rtol=1.6e-2, atol=1e-5),
+    "float32": Tolerance(rtol=1.3e-6, atol=1e-5),
+    "float64": Tolerance(rtol=1e-7, atol=1e-7),
+}
+"""``torch.testing.assert_close`` defaults, except float32/float64 atol loosened for values near 0
+(a student's float32 ``cos`` at a random point can differ from the reference's by a few ulps)."""
+
+RANDOM_KEYS = ("uniform", "normal", "randint", "choice")
+
+
+@dataclass(frozen=True)
+class PlannedCase:
+    """One input of one check, ready for a worker."""
+
+    probe_id: str
+    probe: dict[str, Any]
+    label: str
+    """How feedback names this input: the call itself when visible, a description when hidden."""
+
+
+@dataclass(frozen=True)
+class PlannedCheck:
+    exercise: str
+    check: Check
+    cases: tuple[PlannedCase, ...]
+
+    @property
+    def name(self) -> str:
+        return self.check.name
+
+
+@dataclass(frozen=True)
+class ExercisePlan:
+    exercise: Exercise
+    checks: tuple[PlannedCheck, ...]
+    limits: Limits
+    tolerances: dict[str, Tolerance]
+
+    @property
+    def id(self) -> str:
+        return self.exercise.id
+
+    def probes(self) -> list[dict[str, Any]]:
+        return [{**case.probe, "id": case.probe_id} for check in self.checks for case in check.cases]
+
+    @property
+    def max_points(self) -> float:
+        return sum(check.check.points for check in self.checks)
+
+
+@dataclass(frozen=True)
+class Plan:
+    course: Course
+    seed: int | None
+    """``None`` for a visible-only plan (what students run)."""
+    exercises: tuple[ExercisePlan, ...]
+
+    def exercise(self, exercise_id: str) -> ExercisePlan:
+        for plan in self.exercises:
+            if plan.id == exercise_id:
+                return plan
+        raise KeyError(exercise_id)
+
+
+def build_plan(course: Course, seed: int | None, visible_only: bool = False, time_limit: float | None = None) -> Plan:
+    """Plan every exercise; ``visible_only`` drops hidden checks (``grade check``, the release)."""
+    problems: list[str] = []
+    plans = []
+    for exercise in course.exercises:
+        checks = []
+        for index, check in enumerate(exercise.checks):
+            if visible_only and not check.visible:
+                continue
+            try:
+                checks.append(_plan_check(exercise, index, check, seed))
+            except ValueError as error:
+                problems.append(f"course.yaml: exercise `{exercise.id}`, check `{check.name}`: {error}")
+        limits = course.defaults.limits.model_copy(update=exercise.limits.model_dump(exclude_none=True))
+        if time_limit is not None:
+            limits = limits.model_copy(update={"time_limit": time_limit})
+        tolerances = dict(DEFAULT_TOLERANCES)
+        for source in (course.defaults.tolerance, exercise.tolerance):
+            tolerances.update({dtype: tol for dtype, tol in source.model_dump(exclude_none=True).items()})
+            tolerances = {k: v if isinstance(v, Tolerance) else Tolerance(**v) for k, v in tolerances.items()}
+        plans.append(ExercisePlan(exercise=exercise, checks=tuple(checks), limits=limits, tolerances=tolerances))
+    if problems:
+        raise CourseError(problems)
+    return Plan(course=course, seed=None if visible_only else seed, exercises=tuple(plans))
+
+
+def student_seed(course_seed: int, submission_name: str) -> int:
+    """A per-student seed: hidden inputs differ between students yet are reproducible."""
+    return (course_seed * 1_000_003 + zlib.crc32(submission_name.encode("utf-8"))) % (2**63)
+
+
+def _plan_check(exercise: Exercise, index: int, check: Check, seed: int | None) -> PlannedCheck:
+    cases: list[tuple[Case | RandomCases, dict[str, Any] | None, int]] = [(case, None, i) for i, case in enumerate(check.cases)]
+    planned = []
+    for case, _, number in cases:
+        planned.append(_plan_case(check, case, f"{index}.{number}", None))
+    if check.random is not None and seed is not None:
+        generator = np.random.default_rng([seed, zlib.crc32(f"{exercise.id}/{check.name}".encode())])
+        for number in range(check.random.count):
+            probe_id = f"{index}.r{number}"
+            planned.append(_plan_case(check, check.random, probe_id, generator, number))
+    return PlannedCheck(exercise=exercise.id, check=check, cases=tuple(planned))
+
+
+def _plan_case(
+    check: Check,
+    case: Case | RandomCases,
+    probe_id: str,
+    generator: np.random.Generator | None,
+    number: int = 0,
+) -> PlannedCase:
+    function_kind = check.kind in FUNCTION_KINDS
+    if function_kind:
+        inputs = [_tensor_input(value, generator) for value in case.inputs]
+        if not inputs:
+            raise ValueError("a function check needs `inputs`")
+        extra = [encode(_resolve(value, generator, tensor=False)) for value in case.extra]
+        probe: dict[str, Any] = {"entry": check.entry, "inputs": [encode_tensor(t) for t in inputs], "extra": extra}
+        if check.kind == "function_gradcheck":
+            probe.update(op="jacobian", eps=check.eps)
+        else:
+            upstreams = [_upstream(value, generator) for value in case.upstreams] if check.kind == "function_backward" else []
+            if check.kind == "function_backward" and not upstreams:
+                raise ValueError("a function_backward check needs `upstreams`")
+            probe.update(op="apply", upstreams=upstreams)
+        shown_args = [_show(t) for t in inputs] + [_show(_resolve(v, None, tensor=False)) for v in case.extra] if generator is None else []
+    else:
+        args = [_resolve(value, generator, tensor=False) for value in case.args]
+        kwargs = {key: _resolve(value, generator, tensor=False) for key, value in case.kwargs.items()}
+        probe = {"op": "call", "entry": check.entry, "args": [encode(a) for a in args], "kwargs": {k: encode(v) for k, v in kwargs.items()}}
+        probe["repeat"] = check.repeat
+        if check.backward:
+            probe["backward"] = dict(check.backward)
+        shown_args = [_show(a) for a in args] + [f"{k}={_show(v)}" for k, v in kwargs.items()]
+    if generator is None and check.visible:
+        call = f"{check.entry}.apply" if function_kind else check.entry
+        label = f"{call}({', '.join(shown_args)})"
+        if check.kind == "function_backward":
+            label += " with upstream gradients " + ", ".join(_show_upstream(u) for u in case.upstreams)
+    elif case.describe:
+        label = case.describe
+    else:
+        label = "a hidden fixed input" if generator is None else f"random input {number + 1}"
+    return PlannedCase(probe_id=probe_id, probe=probe, label=label)
+
+
+def _resolve(value: Any, generator: np.random.Generator | None, tensor: bool) -> Any:
+    """A YAML value spec -> a Python value or tensor."""
+    if isinstance(value, dict):
+        keys = set(value)
+        if "tensor" in keys:
+            unknown = keys - {"tensor", "dtype", "requires_grad"}
+            if unknown:
+                raise ValueError(f"unknown keys {sorted(unknown)} in a tensor spec (expected `tensor`, `dtype`, `requires_grad`)")
+            result = torch.tensor(value["tensor"], dtype=_dtype(value.get("dtype", "float64")))
+            return result.requires_grad_(True) if value.get("requires_grad") else result
+        random_keys = keys & set(RANDOM_KEYS)
+        if random_keys:
+            if generator is None:
+                raise ValueError(f"random spec {value} is only allowed under `random:` in a hidden check")
+            return _draw(value, generator, tensor)
+        raise ValueError(f"cannot read the value spec {value}: expected a number, a list, {{tensor: ...}} or a random spec ({', '.join(RANDOM_KEYS)})")
+    if isinstance(value, list):
+        return [_resolve(item, generator, tensor) for item in value]
+    return value
+
+
+def _draw(spec: dict[str, Any], generator: np.random.Generator, tensor: bool) -> Any:
+    allowed = {"uniform", "normal", "randint", "choice", "shape", "dtype"}
+    unknown = set(spec) - allowed
+    if unknown:
+        raise ValueError(f"unknown keys {sorted(unknown)} in a random spec (expected one of {sorted(allowed)})")
+    shape = spec.get("shape")
+    size = tuple(shape) if shape is not None else None
+    if "uniform" in spec:
+        low, high = spec["uniform"]
+        drawn = generator.uniform(low, high, size=size)
+    elif "normal" in spec:
+        mean, std = spec["normal"]
+        drawn = generator.normal(mean, std, size=size)
+    elif "randint" in spec:
+        low, high = spec["randint"]
+        drawn = generator.integers(low, high, size=size, endpoint=True)
+    else:
+        options = spec["choice"]
+        return options[int(generator.integers(0, len(options)))]
+    if size is not None or tensor:
+        dtype = _dtype(spec.get("dtype", "float64" if not "randint" in spec else "int64"))
+        return torch.tensor(np.asarray(drawn), dtype=dtype)
+    return float(drawn) if not "randint" in spec else int(drawn)
+
+
+def _dtype(name: str) -> torch.dtype:
+    dtype = getattr(torch, str(name), None)
+    if not isinstance(dtype, torch.dtype):
+        raise ValueError(f"unknown dtype `{name}` (expected e.g. float32 or float64)")
+    return dtype
+
+
+def _tensor_input(value: Any, generator: np.random.Generator | None) -> torch.Tensor:
+    resolved = _resolve(value, generator, tensor=True)
+    if isinstance(resolved, torch.Tensor):
+        return resolved.detach().to(torch.float64) if not resolved.is_floating_point() else resolved.detach()
+    return torch.tensor(resolved, dtype=torch.float64)
+
+
+def _upstream(value: Any, generator: np.random.Generator | None) -> dict[str, Any]:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return {"fill": float(value)}
+    resolved = _resolve(value, generator, tensor=False)
+    if isinstance(resolved, (int, float)):
+        return {"fill": float(resolved)}
+    tensor = resolved if isinstance(resolved, torch.Tensor) else torch.tensor(resolved, dtype=torch.float64)
+    return encode_tensor(tensor.to(torch.float64))
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, torch.Tensor):
+        return f"tensor({value.tolist()}, dtype={str(value.dtype).removeprefix('torch.')})"
+    return repr(value)
+
+
+def _show_upstream(value: Any) -> str:
+    return repr(value) if not isinstance(value, dict) else "a tensor"

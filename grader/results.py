@@ -1,0 +1,149 @@
+"""Result records: what grading produced, as data, for every reporter.
+
+Reporters read these and never recompute grades. Three outcomes stay apart
+(STYLE.md principle 6): a check the student failed (``failed``), an exercise
+that could not be graded (``timeout``, ``crashed``, ...: the student's code
+is at fault but no check could judge it), and the grader itself failing,
+which is an exception (:mod:`grader.errors`), never a record.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+CheckStatus = Literal["passed", "failed", "not_started", "not_graded"]
+"""``not_started``: the stub still raises NotImplementedError; ``not_graded``: the worker ended before this check."""
+
+ExerciseStatus = Literal[
+    "graded",
+    "not_started",
+    "missing",
+    "syntax_error",
+    "timeout",
+    "crashed",
+    "output_limit",
+    "exited",
+    "rejected",
+]
+"""``graded`` when every check was judged; otherwise why not (the checks that were judged keep their points)."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check of one exercise for one submission."""
+
+    exercise: str
+    name: str
+    visible: bool
+    points: float
+    """Points earned: ``max_points`` when passed, else 0."""
+    max_points: float
+    status: CheckStatus
+    message: str
+    """Plain-language explanation; for hidden checks it never contains hidden inputs or expected values."""
+    description: str = ""
+    hint: str | None = None
+    """A diagnosis: a matched mutant's hint or a named probe's finding."""
+    diagnosis: str | None = None
+    """The mutant name or probe that produced ``hint`` (for class statistics)."""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+@dataclass(frozen=True)
+class ExerciseResult:
+    """All checks of one exercise for one submission, and how its worker ended."""
+
+    exercise: str
+    status: ExerciseStatus
+    points: float
+    max_points: float
+    checks: tuple[CheckResult, ...]
+    message: str = ""
+    """Why the exercise was not fully graded (time-out, crash, syntax error), empty when graded."""
+    isolation: str = ""
+    wall_seconds: float = 0.0
+    output: str = ""
+    """What the student's code printed (capped); shown to the student, never parsed."""
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    """One submission graded against the course."""
+
+    submission: str
+    path: str
+    exercises: tuple[ExerciseResult, ...]
+    seed: int | None = None
+    """The hidden-input seed used, so any grade can be reproduced exactly."""
+    course: str = ""
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def points(self) -> float:
+        return round(sum(e.points for e in self.exercises), 6)
+
+    @property
+    def max_points(self) -> float:
+        return round(sum(e.max_points for e in self.exercises), 6)
+
+    def exercise(self, exercise_id: str) -> ExerciseResult:
+        for result in self.exercises:
+            if result.exercise == exercise_id:
+                return result
+        raise KeyError(exercise_id)
+
+    def to_json(self) -> dict[str, Any]:
+        record = asdict(self)
+        record["points"] = self.points
+        record["max_points"] = self.max_points
+        return record
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), indent=2, ensure_ascii=False)
+
+
+def submission_from_json(record: dict[str, Any]) -> SubmissionResult:
+    """Read back what :meth:`SubmissionResult.to_json` wrote (for reports rebuilt from stored results)."""
+    exercises = tuple(
+        ExerciseResult(
+            **{k: v for k, v in e.items() if k != "checks"},
+            checks=tuple(CheckResult(**c) for c in e["checks"]),
+        )
+        for e in record["exercises"]
+    )
+    return SubmissionResult(
+        submission=record["submission"],
+        path=record["path"],
+        exercises=exercises,
+        seed=record.get("seed"),
+        course=record.get("course", ""),
+        warnings=tuple(record.get("warnings", ())),
+    )
+
+
+EXIT_OK = 0
+"""Grading worked (whatever the students scored); for ``grade check``: every visible check passed."""
+EXIT_CHECKS_FAILED = 1
+"""``grade check`` only: some visible check failed. ``grade validate``: the course is not sound."""
+EXIT_USAGE = 2
+"""Bad input to the grader: command line, ``course.yaml``, missing paths."""
+EXIT_GRADER_FAILED = 3
+"""The grader itself failed (sandbox could not start, internal error)."""
+
+__all__ = [
+    "EXIT_CHECKS_FAILED",
+    "EXIT_GRADER_FAILED",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "CheckResult",
+    "CheckStatus",
+    "ExerciseResult",
+    "ExerciseStatus",
+    "SubmissionResult",
+    "submission_from_json",
+]
