@@ -33,7 +33,9 @@ def _parser() -> argparse.ArgumentParser:
 
     check = verbs.add_parser("check", help="students: run the visible checks on your exercises")
     check.add_argument("exercises", nargs="*", help="exercise ids (default: all)")
-    check.add_argument("--workspace", type=Path, default=None, help="folder with your <exercise>.py files (default: exercises/ of the course)")
+    check.add_argument(
+        "--workspace", type=Path, default=None, help="folder with your <exercise>.py files (default: exercises/ of the course)"
+    )
 
     verbs.add_parser("validate", help="instructors: prove the course is sound (solutions, stubs, mutants)")
 
@@ -45,7 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("paths", nargs="+", type=Path, help="submission folders, or folders of them")
     run.add_argument("--out", type=Path, required=True, help="where gradebook.csv and per-submission JSON go")
     run.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="workers in parallel (default: the number of cores)")
-    run.add_argument("--per-student-seed", action="store_true", help="draw hidden inputs per student (from the course seed and the submission name)")
+    run.add_argument(
+        "--per-student-seed", action="store_true", help="draw hidden inputs per student (from the course seed and the submission name)"
+    )
     run.add_argument("--time-limit", type=float, default=None, help="override every exercise's wall-clock limit (seconds)")
     run.add_argument("--exercise", action="append", default=[], help="grade only this exercise (repeatable)")
     run.add_argument("--quiet", action="store_true", help="print only the final line")

@@ -24,7 +24,7 @@ from grader.report.gradebook_csv import write_gradebook
 from grader.report.records_json import safe_file_stem, write_submission_json
 from grader.results import SubmissionResult
 from grader.sandbox.client import ForkServer
-from grader.submissions import Submission, discover, load_submission
+from grader.submissions import SourceFile, Submission, discover, load_submission
 
 
 def exercise_ids(loaded: LoadedCourse) -> list[str]:
@@ -130,7 +130,7 @@ def validate(loaded: LoadedCourse, parallel: int = 2) -> ValidationReport:
         for mutant in exercise.mutants:
             path = loaded.root / (mutant.file or f"mutants/{exercise.id}/{mutant.name}.py")
             single = load_submission(path.parent, [])
-            sources = {eid: None for eid in ids}
+            sources: dict[str, SourceFile | None] = {eid: None for eid in ids}
             sources[exercise.id] = load_submission(path.parent, [path.stem]).sources[path.stem]
             submissions.append(Submission(name=f"mutant {exercise.id}/{mutant.name}", path=single.path, sources=sources))
     run = grade(loaded, submissions, GradeOptions(parallel=parallel))
@@ -141,12 +141,16 @@ def validate(loaded: LoadedCourse, parallel: int = 2) -> ValidationReport:
         if failed:
             report.add(False, f"{result.exercise}: the solution fails {', '.join(c.name for c in failed)}: {failed[0].message}")
         else:
-            report.add(True, f"{result.exercise}: the solution scores {result.points:g}/{result.max_points:g} ({len(result.checks)} checks)")
+            report.add(
+                True, f"{result.exercise}: the solution scores {result.points:g}/{result.max_points:g} ({len(result.checks)} checks)"
+            )
     for result in by_name["stubs"].exercises:
         if result.points != 0 or result.status != "not_started":
             odd = [c for c in result.checks if c.status != "not_started"]
             detail = f"{odd[0].name}: {odd[0].status} {odd[0].message}" if odd else result.message
-            report.add(False, f"{result.exercise}: the stub should score 0 as 'not started', got {result.points:g} ({result.status}; {detail})")
+            report.add(
+                False, f"{result.exercise}: the stub should score 0 as 'not started', got {result.points:g} ({result.status}; {detail})"
+            )
         else:
             report.add(True, f"{result.exercise}: the stub scores 0 and reads 'not started'")
     for exercise in course.exercises:
@@ -157,9 +161,13 @@ def validate(loaded: LoadedCourse, parallel: int = 2) -> ValidationReport:
             if not failed:
                 report.add(False, f"{exercise.id}/{mutant.name}: the mutant passes every check: add a check that catches it")
             elif not named:
-                report.add(False, f"{exercise.id}/{mutant.name}: caught by {failed[0].name} but not named by its hint (got: {failed[0].hint})")
+                report.add(
+                    False, f"{exercise.id}/{mutant.name}: caught by {failed[0].name} but not named by its hint (got: {failed[0].hint})"
+                )
             else:
-                report.add(True, f"{exercise.id}/{mutant.name}: caught by {', '.join(c.name for c in failed)}; hint given in {named[0].name}")
+                report.add(
+                    True, f"{exercise.id}/{mutant.name}: caught by {', '.join(c.name for c in failed)}; hint given in {named[0].name}"
+                )
     return report
 
 
@@ -207,8 +215,14 @@ def release(loaded: LoadedCourse, out: Path, force: bool = False) -> list[Path]:
     expected = {
         "references": baseline.references,
         "mutants": {
-            exercise_id: [{"name": f"known_mistake_{i + 1}", "hint": m.hint, "observations": _visible_only(m.observations, baseline.references[exercise_id])}
-                          for i, m in enumerate(behaviours)]
+            exercise_id: [
+                {
+                    "name": f"known_mistake_{i + 1}",
+                    "hint": m.hint,
+                    "observations": _visible_only(m.observations, baseline.references[exercise_id]),
+                }
+                for i, m in enumerate(behaviours)
+            ]
             for exercise_id, behaviours in baseline.mutants.items()
         },
     }

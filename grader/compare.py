@@ -92,7 +92,7 @@ def _compare_sequence(actual: dict[str, Any], expected: dict[str, Any], toleranc
         return Mismatch(where, "type", f"returned {type_phrase(actual)}; expected {type_phrase(expected)}")
     if len(actual["items"]) != len(expected["items"]):
         return Mismatch(where, "length", f"returned {len(actual['items'])} items; expected {len(expected['items'])}")
-    for index, (a, e) in enumerate(zip(actual["items"], expected["items"])):
+    for index, (a, e) in enumerate(zip(actual["items"], expected["items"], strict=False)):
         mismatch = compare(a, e, tolerances, f"{where}[{index}]")
         if mismatch:
             return mismatch

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader.checks.judge import MutantBehaviour, Observations
+from grader.checks.judge import MutantBehaviour
 from grader.checks.plugin import JudgeOutcome, JudgeTask, StudentHandle, run_judging
 from grader.course.load import LoadedCourse
 from grader.errors import CourseError

@@ -141,10 +141,22 @@ def describe_run_end(run: WorkerRun, plan: ExercisePlan) -> tuple[ExerciseStatus
     if run.completed:
         return "graded", ""
     if run.signal:
-        name = signal.Signals(run.signal).name if run.signal in iter(signal.Signals) else f"signal {run.signal}"
-        why = {"SIGSEGV": "a segmentation fault", "SIGKILL": "killed (a resource limit?)", "SIGXCPU": "the CPU time limit", "SIGABRT": "an abort"}
+        name = _signal_name(run.signal)
+        why = {
+            "SIGSEGV": "a segmentation fault",
+            "SIGKILL": "killed (a resource limit?)",
+            "SIGXCPU": "the CPU time limit",
+            "SIGABRT": "an abort",
+        }
         return "crashed", f"the Python process crashed ({why.get(name, name)}) before every check ran"
     return "exited", f"your code ended the Python process (exit code {run.exit_code}) before every check ran"
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def evaluate_submissions(

@@ -117,14 +117,14 @@ def student_seed(course_seed: int, submission_name: str) -> int:
 
 
 def _plan_check(exercise: Exercise, index: int, check: Check, seed: int | None) -> PlannedCheck:
-    cases: list[tuple[Case | RandomCases, dict[str, Any] | None, int]] = [(case, None, i) for i, case in enumerate(check.cases)]
-    planned = []
-    for case, _, number in cases:
-        planned.append(_plan_case(check, case, f"{index}.{number}", None))
+    # Ids are stable across the instructor's course and the student release (which drops hidden checks),
+    # and opaque to the worker: a hash of the check's name, not the name.
+    prefix = f"{zlib.crc32(f'{exercise.id}/{check.name}'.encode()):08x}"
+    planned = [_plan_case(check, case, f"{prefix}.{number}", None) for number, case in enumerate(check.cases)]
     if check.random is not None and seed is not None:
         generator = np.random.default_rng([seed, zlib.crc32(f"{exercise.id}/{check.name}".encode())])
         for number in range(check.random.count):
-            probe_id = f"{index}.r{number}"
+            probe_id = f"{prefix}.r{number}"
             planned.append(_plan_case(check, check.random, probe_id, generator, number))
     return PlannedCheck(exercise=exercise.id, check=check, cases=tuple(planned))
 
@@ -186,7 +186,9 @@ def _resolve(value: Any, generator: np.random.Generator | None, tensor: bool) ->
             if generator is None:
                 raise ValueError(f"random spec {value} is only allowed under `random:` in a hidden check")
             return _draw(value, generator, tensor)
-        raise ValueError(f"cannot read the value spec {value}: expected a number, a list, {{tensor: ...}} or a random spec ({', '.join(RANDOM_KEYS)})")
+        raise ValueError(
+            f"cannot read the value spec {value}: expected a number, a list, {{tensor: ...}} or a random spec ({', '.join(RANDOM_KEYS)})"
+        )
     if isinstance(value, list):
         return [_resolve(item, generator, tensor) for item in value]
     return value
@@ -201,7 +203,7 @@ def _draw(spec: dict[str, Any], generator: np.random.Generator, tensor: bool) ->
     size = tuple(shape) if shape is not None else None
     if "uniform" in spec:
         low, high = spec["uniform"]
-        drawn = generator.uniform(low, high, size=size)
+        drawn: Any = generator.uniform(low, high, size=size)
     elif "normal" in spec:
         mean, std = spec["normal"]
         drawn = generator.normal(mean, std, size=size)
@@ -212,9 +214,9 @@ def _draw(spec: dict[str, Any], generator: np.random.Generator, tensor: bool) ->
         options = spec["choice"]
         return options[int(generator.integers(0, len(options)))]
     if size is not None or tensor:
-        dtype = _dtype(spec.get("dtype", "float64" if not "randint" in spec else "int64"))
+        dtype = _dtype(spec.get("dtype", "float64" if "randint" not in spec else "int64"))
         return torch.tensor(np.asarray(drawn), dtype=dtype)
-    return float(drawn) if not "randint" in spec else int(drawn)
+    return float(drawn) if "randint" not in spec else int(drawn)
 
 
 def _dtype(name: str) -> torch.dtype:

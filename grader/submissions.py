@@ -78,7 +78,9 @@ def discover(paths: list[Path], exercise_ids: list[str]) -> list[Submission]:
             continue
         children = sorted(child for child in path.iterdir() if child.is_dir() and not child.name.startswith("."))
         if not children:
-            raise UsageError(f"{path}: holds no exercise files ({', '.join(e + '.py' for e in exercise_ids[:3])}, ...) and no submission folders")
+            raise UsageError(
+                f"{path}: holds no exercise files ({', '.join(e + '.py' for e in exercise_ids[:3])}, ...) and no submission folders"
+            )
         found.extend(load_submission(child, exercise_ids) for child in children)
     names = [s.name for s in found]
     duplicates = sorted({n for n in names if names.count(n) > 1})

@@ -85,7 +85,7 @@ def _factor_note(actual: dict[str, Any], expected: dict[str, Any]) -> tuple[str 
 
 def judge_value(student: dict[str, Any], reference: dict[str, Any], context: CaseContext) -> CaseVerdict:
     reference_calls = reference.get("calls", [])
-    for index, (call, expected_call) in enumerate(zip(student.get("calls", []), reference_calls)):
+    for index, (call, expected_call) in enumerate(zip(student.get("calls", []), reference_calls, strict=False)):
         expected = _reference_value(expected_call)
         label = context.label if len(reference_calls) == 1 else f"call {index + 1} of {context.label}"
         if "error" in call:
@@ -169,7 +169,9 @@ def judge_figure(student: dict[str, Any], reference: dict[str, Any], context: Ca
     found_labels = {axes.get("xlabel") for axes in figure.get("axes", [])}
     missing = expected_labels - found_labels
     if missing:
-        return CaseVerdict(False, f"{context.label}: the x axis label should be {sorted(missing)[0]!r}, found {sorted(map(str, found_labels))}")
+        return CaseVerdict(
+            False, f"{context.label}: the x axis label should be {sorted(missing)[0]!r}, found {sorted(map(str, found_labels))}"
+        )
     return PASSED
 
 
@@ -197,7 +199,9 @@ def judge_function_forward(student: dict[str, Any], reference: dict[str, Any], c
             detail = "the output has no grad_fn: forward's result is detached from the graph"
         else:
             detail = f"the output's grad_fn is {found}, not {expected.get('grad_fn')}: the graph was not built by your Function {entry}"
-        return CaseVerdict(False, f"{context.label}: {detail}", hint=f"Call {entry}.apply(x) and return a tensor computed from the input in forward.")
+        return CaseVerdict(
+            False, f"{context.label}: {detail}", hint=f"Call {entry}.apply(x) and return a tensor computed from the input in forward."
+        )
     return PASSED
 
 
@@ -219,7 +223,7 @@ def judge_function_backward(student: dict[str, Any], reference: dict[str, Any], 
         if "error" in run:
             return _error_verdict(run["error"], f"backward of {context.label}")
     diagnosis = _diagnose_backward([_grads(r) for r in got_runs], [_grads(r) for r in expected_runs])
-    for index, (got, want) in enumerate(zip(got_runs, expected_runs)):
+    for index, (got, want) in enumerate(zip(got_runs, expected_runs, strict=False)):
         mismatch = compare(_grads(got), _grads(want), context.tolerances, "gradient")
         if mismatch:
             which = f"upstream gradient {index + 1} of {len(expected_runs)}"
@@ -250,7 +254,7 @@ def _diagnose_backward(got: list[dict[str, Any]], want: list[dict[str, Any]]) ->
             "Your backward returns the same gradient whatever grad_output is: multiply the local derivative by grad_output (chain rule).",
             "ignores_grad_output",
         )
-    factors = [ratio(g, w) for g, w in zip(got, want)]
+    factors = [ratio(g, w) for g, w in zip(got, want, strict=False)]
     known = [k for k in factors if k is not None]
     if known and all(abs(k - known[0]) < 1e-6 for k in known) and abs(known[0] - 1) > 1e-6:
         if abs(known[0] + 1) < 1e-6:
@@ -286,7 +290,10 @@ def judge_function_gradcheck(student: dict[str, Any], reference: dict[str, Any],
     eps = context.check.eps
     try:
         numerical = np.stack(
-            [(np.asarray(as_float64(plus)).reshape(-1) - np.asarray(as_float64(minus)).reshape(-1)) / (2 * eps) for plus, minus in student["shifted"]],
+            [
+                (np.asarray(as_float64(plus)).reshape(-1) - np.asarray(as_float64(minus)).reshape(-1)) / (2 * eps)
+                for plus, minus in student["shifted"]
+            ],
             axis=1,
         )
         rows = [as_float64_list({"items": row}) for row in student["rows"]]
@@ -296,7 +303,9 @@ def judge_function_gradcheck(student: dict[str, Any], reference: dict[str, Any],
         return CaseVerdict(False, f"{context.label}: backward returned None for an input that needs a gradient")
     analytical = np.stack(rows, axis=0)  # type: ignore[arg-type]
     if analytical.shape != numerical.shape:
-        return CaseVerdict(False, f"{context.label}: the Jacobian from backward has shape {analytical.shape}, from forward {numerical.shape}")
+        return CaseVerdict(
+            False, f"{context.label}: the Jacobian from backward has shape {analytical.shape}, from forward {numerical.shape}"
+        )
     allowed = GRADCHECK_TOLERANCE.atol + GRADCHECK_TOLERANCE.rtol * np.abs(numerical)
     bad = ~(np.abs(analytical - numerical) <= allowed)
     if bad.any():
@@ -355,5 +364,9 @@ def signature(kind: str, observation: dict[str, Any]) -> dict[str, Any]:
             items.append({"type": "str", "value": f"raised {run['error'].get('type')}"} if "error" in run else _grads(run))
         return {"type": "list", "items": items}
     if kind == "function_gradcheck":
-        return {"type": "list", "items": [{"type": "list", "items": row} for row in observation.get("rows", [])] + [{"type": "list", "items": observation.get("zero_upstream", [])}]}
+        return {
+            "type": "list",
+            "items": [{"type": "list", "items": row} for row in observation.get("rows", [])]
+            + [{"type": "list", "items": observation.get("zero_upstream", [])}],
+        }
     return {"type": "none"}

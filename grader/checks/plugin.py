@@ -72,7 +72,13 @@ class StudentHandle:
         if source is None or source.text is None:
             raise StudentError(f"{exercise}.py was not handed in")
         plan = self.plans[exercise]
-        probe = {"id": "custom", "op": "call", "entry": entry, "args": [encode(a) for a in args], "kwargs": {k: encode(v) for k, v in kwargs.items()}}
+        probe = {
+            "id": "custom",
+            "op": "call",
+            "entry": entry,
+            "args": [encode(a) for a in args],
+            "kwargs": {k: encode(v) for k, v in kwargs.items()},
+        }
         job = Job(next(_handle_jobs), exercise, {f"{exercise}.py": source.text}, [probe], plan.limits.model_dump())
         runs = list(self.server.run([job]))
         observation = runs[0].observations.get("custom")
@@ -145,10 +151,10 @@ class GradingPlugin:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
-        outcome = yield
+        outcome: Any = yield
         report = outcome.get_result()
         marker = item.get_closest_marker("grade")
-        if marker is None or isinstance(item, CheckItem) or report.when != "call" and not report.failed:
+        if marker is None or isinstance(item, CheckItem) or (report.when != "call" and not report.failed):
             return
         handle = getattr(item, "callspec", None) and item.callspec.params.get("submission")  # type: ignore[attr-defined]
         if handle is None:
@@ -165,8 +171,14 @@ class GradingPlugin:
             max_points=points,
             status="passed" if report.passed else "failed",
             message=message,
-            description=(getattr(item, "function", None).__doc__ or "").strip().splitlines()[0] if getattr(item, "function", None) is not None and item.function.__doc__ else "",  # type: ignore[attr-defined]
+            description=_first_doc_line(item),
         )
+
+
+def _first_doc_line(item: pytest.Item) -> str:
+    function = getattr(item, "function", None)
+    doc = (getattr(function, "__doc__", None) or "").strip()
+    return doc.splitlines()[0] if doc else ""
 
 
 def _short_failure(report: pytest.TestReport) -> str:
@@ -193,12 +205,17 @@ def run_judging(tasks: list[JudgeTask], handles: list[StudentHandle], checks_dir
         args = [
             *targets,
             "-q",
-            "-p", "no:cacheprovider",
-            "-p", "no:randomly",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:randomly",
             "--import-mode=importlib",
-            "--rootdir", scratch,
-            "-c", str(Path(scratch) / "pytest.ini"),
-            "-W", "ignore::pytest.PytestAssertRewriteWarning",
+            "--rootdir",
+            scratch,
+            "-c",
+            str(Path(scratch) / "pytest.ini"),
+            "-W",
+            "ignore::pytest.PytestAssertRewriteWarning",
         ]
         (Path(scratch) / "pytest.ini").write_text("[pytest]\n")
         buffer = io.StringIO()

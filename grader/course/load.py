@@ -75,8 +75,12 @@ def load_course(path: Path) -> LoadedCourse:
     tree, data, problems = _read_yaml(text, shown)
     if tree is None:
         raise CourseError(
-            [(f"{shown}:1:1: expected the course definition (a mapping with `course`, `title`, `seed` and "
-             "`exercises`), found an empty file")]
+            [
+                (
+                    f"{shown}:1:1: expected the course definition (a mapping with `course`, `title`, `seed` and "
+                    "`exercises`), found an empty file"
+                )
+            ]
         )
     course: Course | None = None
     try:
@@ -141,10 +145,16 @@ def _duplicate_keys(node: yaml.Node, path: list[int | str], seen: set[int]) -> l
                     (line, col), (was_line, was_col) = _mark(key), _mark(first[key.value])
                     # on one line (a flow mapping) the lines alone would not tell the two apart
                     cols = (f" col {was_col}", f" col {col}") if line == was_line else ("", "")
-                    problems.append(_Problem(line, col, (
-                        f"{_render_path([*path, key.value])}: duplicate key `{key.value}` (first at line "
-                        f"{was_line}{cols[0]}, again at line {line}{cols[1]}); YAML would silently keep only the last"
-                    )))
+                    problems.append(
+                        _Problem(
+                            line,
+                            col,
+                            (
+                                f"{_render_path([*path, key.value])}: duplicate key `{key.value}` (first at line "
+                                f"{was_line}{cols[0]}, again at line {line}{cols[1]}); YAML would silently keep only the last"
+                            ),
+                        )
+                    )
                 first.setdefault(key.value, key)
             problems += _duplicate_keys(value, [*path, str(key.value)], seen)
     elif isinstance(node, yaml.SequenceNode):
@@ -285,13 +295,21 @@ def _describe(error: ErrorDetails, tree: yaml.Node) -> _Problem:
         "greater_than_equal": f"{noun} of at least {_number(ctx.get('ge'))}",
         "less_than": f"{noun} less than {_number(ctx.get('lt'))}",
         "less_than_equal": f"{noun} of at most {_number(ctx.get('le'))}",
-        "float_type": "a number", "float_parsing": "a number", "finite_number": "a finite number",
-        "int_type": "a whole number", "int_parsing": "a whole number", "int_from_float": "a whole number",
-        "bool_type": "`true` or `false`", "bool_parsing": "`true` or `false`",
-        "string_type": "a string", "list_type": "a list", "dict_type": "a mapping",
+        "float_type": "a number",
+        "float_parsing": "a number",
+        "finite_number": "a finite number",
+        "int_type": "a whole number",
+        "int_parsing": "a whole number",
+        "int_from_float": "a whole number",
+        "bool_type": "`true` or `false`",
+        "bool_parsing": "`true` or `false`",
+        "string_type": "a string",
+        "list_type": "a list",
+        "dict_type": "a mapping",
         "string_pattern_mismatch": _PATTERNS.get(str(ctx.get("pattern")), f"a string matching `{ctx.get('pattern')}`"),
-        "string_too_short": "a non-empty string" if ctx.get("min_length") == 1 else
-        f"a string of at least {ctx.get('min_length')} characters",
+        "string_too_short": "a non-empty string"
+        if ctx.get("min_length") == 1
+        else f"a string of at least {ctx.get('min_length')} characters",
         "too_short": f"a list of at least {_items(ctx.get('min_length'))}",
         "too_long": f"a list of at most {_items(ctx.get('max_length'))}",
     }
@@ -340,8 +358,9 @@ def _missing_files(data: Any, tree: yaml.Node, root: Path) -> list[_Problem]:
             return
         line, col = _node_position(tree, loc)
         what = "folder" if folder else "file"
-        problems.append(_Problem(line, col, f"{_render_path(loc)}: expected {expected} at {rel}, "
-                                            f"found no such {what} (looked at {target})"))
+        problems.append(
+            _Problem(line, col, f"{_render_path(loc)}: expected {expected} at {rel}, found no such {what} (looked at {target})")
+        )
 
     checks_dir = data.get("checks_dir")
     if isinstance(checks_dir, str):

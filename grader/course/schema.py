@@ -24,9 +24,7 @@ CheckKind = Literal[
 ]
 """The built-in check kinds; ``grader.checks.kinds`` holds one judge per kind."""
 
-FUNCTION_KINDS: frozenset[str] = frozenset(
-    {"function_forward", "function_backward", "function_gradcheck"}
-)
+FUNCTION_KINDS: frozenset[str] = frozenset({"function_forward", "function_backward", "function_gradcheck"})
 
 
 class _Strict(BaseModel):
@@ -166,9 +164,7 @@ class Exercise(_Strict):
     def _entries_declared(self) -> Exercise:
         for check in self.checks:
             if check.entry not in self.entry_points:
-                raise ValueError(
-                    f"check `{check.name}` uses entry `{check.entry}`, which is not in entry_points {self.entry_points}"
-                )
+                raise ValueError(f"check `{check.name}` uses entry `{check.entry}`, which is not in entry_points {self.entry_points}")
         return self
 
     @property

@@ -192,7 +192,14 @@ class ForkServer:
                 slot_of[job.job_id] = slot
                 write_frame(
                     self._process.stdin,
-                    {"job": job.job_id, "slot": slot, "module_name": job.module_name, "files": job.files, "probes": job.probes, "limits": job.limits},
+                    {
+                        "job": job.job_id,
+                        "slot": slot,
+                        "module_name": job.module_name,
+                        "files": job.files,
+                        "probes": job.probes,
+                        "limits": job.limits,
+                    },
                 )
                 in_flight += 1
             if in_flight == 0:

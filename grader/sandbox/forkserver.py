@@ -16,6 +16,7 @@ processes when the job ends. It never interprets the results.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -26,7 +27,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 HEADER = struct.Struct(">I")
 MAX_FRAME = 256 * 1024 * 1024
@@ -35,13 +36,13 @@ EXIT_SANDBOX_FAILED = 70
 SANDBOX_UID_BASE = 61000
 
 
-def write_frame(stream: BinaryIO, message: dict[str, Any]) -> None:
+def write_frame(stream: IO[bytes], message: dict[str, Any]) -> None:
     data = json.dumps(message).encode()
     stream.write(HEADER.pack(len(data)) + data)
     stream.flush()
 
 
-def read_frame(stream: BinaryIO) -> dict[str, Any] | None:
+def read_frame(stream: IO[bytes]) -> dict[str, Any] | None:
     """One frame, or None at end of stream."""
     header = stream.read(HEADER.size)
     if len(header) < HEADER.size:
@@ -189,10 +190,8 @@ class Server:
         if job.status is None:
             job.status = status
         for kill in (os.killpg, os.kill):
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 kill(job.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
 
     def _check_jobs(self) -> None:
         now = time.monotonic()
@@ -205,10 +204,8 @@ class Server:
                     continue
                 job.exit_status = status
                 job.reaped_at = now
-                try:  # anything left in the job's process group goes too
+                with contextlib.suppress(ProcessLookupError, PermissionError):  # anything left in the job's group goes too
                     os.killpg(job.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
             # A process that escaped the group may hold the pipes open: stop waiting after a grace period.
             if job.open_fds and job.reaped_at is not None and now - job.reaped_at < 0.5:
                 continue
@@ -276,10 +273,8 @@ def _child(confinement: Any, request: dict[str, Any], result_w: int, output_w: i
         code = 128 - code if code < 0 else code
     except BaseException as error:  # setting up the sandbox failed: say so on the result channel
         message = json.dumps({"event": "sandbox_error", "message": f"{type(error).__name__}: {error}"}) + "\n"
-        try:
+        with contextlib.suppress(OSError):
             os.write(result_w, message.encode())
-        except OSError:
-            pass
         code = EXIT_SANDBOX_FAILED
     os._exit(code)
 
@@ -299,7 +294,14 @@ def _worker(confinement: Any, request: dict[str, Any], result_w: int, output_w: 
         isolation.confine_worker(confinement)
         os.environ.clear()
         os.environ.update(
-            {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "TMPDIR": "/tmp", "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp/.matplotlib", "OMP_NUM_THREADS": "1"}
+            {
+                "PATH": "/usr/bin:/bin",
+                "HOME": "/tmp",
+                "TMPDIR": "/tmp",
+                "MPLBACKEND": "Agg",
+                "MPLCONFIGDIR": "/tmp/.matplotlib",
+                "OMP_NUM_THREADS": "1",
+            }
         )
         file_name = request["module_name"] + ".py"
         worker.run(
@@ -318,10 +320,8 @@ def _worker(confinement: Any, request: dict[str, Any], result_w: int, output_w: 
         code = EXIT_SANDBOX_FAILED
     finally:
         for stream in (sys.stdout, sys.stderr):
-            try:
+            with contextlib.suppress(BaseException):
                 stream.flush()
-            except BaseException:
-                pass
     os._exit(code)
 
 
@@ -336,11 +336,11 @@ def warm_up() -> None:
         import matplotlib
 
         matplotlib.use("Agg")
-        import matplotlib.figure  # noqa: F401
-        import matplotlib.pyplot  # noqa: F401
+        import matplotlib.figure
+        import matplotlib.pyplot
     except ImportError:
         pass
-    import grader.sandbox.probes  # noqa: F401
+    import grader.sandbox.probes
     import grader.sandbox.worker  # noqa: F401
 
 
@@ -353,7 +353,9 @@ def main() -> None:
     order = ["namespaces", "userns", "process"]
     level = available if requested == "auto" else requested
     if order.index(level) < order.index(available):
-        write_frame(sys.stdout.buffer, {"event": "error", "message": f"isolation level {requested!r} is not available here (best: {available!r})"})
+        write_frame(
+            sys.stdout.buffer, {"event": "error", "message": f"isolation level {requested!r} is not available here (best: {available!r})"}
+        )
         return
     Server(level).serve()
 

@@ -11,8 +11,10 @@ Imported by the worker: standard library, numpy and torch only.
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable
+from functools import partial
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 import torch
 
@@ -87,7 +89,7 @@ def probe_apply(module: ModuleType, student_file: str, request: dict[str, Any]) 
     if "error" in checked:
         return checked
     forward = _guarded(student_file, lambda: _apply_once(module, request, upstream=None))
-    backwards = [_guarded(student_file, lambda u=upstream: _apply_once(module, request, upstream=u)) for upstream in request.get("upstreams", [])]
+    backwards = [_guarded(student_file, partial(_apply_once, module, request, upstream)) for upstream in request.get("upstreams", [])]
     return {"forward": forward, "backwards": backwards}
 
 

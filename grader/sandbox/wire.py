@@ -42,9 +42,7 @@ TENSOR_DTYPES: dict[str, torch.dtype] = {
     "uint8": torch.uint8,
     "bool": torch.bool,
 }
-ARRAY_DTYPES = frozenset(
-    {"float16", "float32", "float64", "complex64", "complex128", "int8", "int16", "int32", "int64", "uint8", "bool"}
-)
+ARRAY_DTYPES = frozenset({"float16", "float32", "float64", "complex64", "complex128", "int8", "int16", "int32", "int64", "uint8", "bool"})
 
 
 def _type_name(obj: object) -> str:
@@ -83,7 +81,7 @@ def encode(value: object, depth: int = 0) -> dict[str, Any]:
     if kind in (np.float64, np.float32, np.float16, np.int64, np.int32, np.bool_):
         return {"type": "numpy_scalar", "array": _encode_array(np.asarray(value))}
     if kind in (tuple, list):
-        items = tuple.__iter__(value) if kind is tuple else list.__iter__(value)  # type: ignore[arg-type]
+        items: Any = tuple.__iter__(value) if kind is tuple else list.__iter__(value)  # type: ignore[arg-type]
         encoded = []
         for index, item in enumerate(items):
             if index >= MAX_ITEMS:
@@ -92,6 +90,7 @@ def encode(value: object, depth: int = 0) -> dict[str, Any]:
         return {"type": kind.__name__, "items": encoded}
     if kind is dict:
         entries: dict[str, Any] = {}
+        key: Any
         for key, item in dict.items(value):  # type: ignore[arg-type]
             if type(key) is not str:
                 return {"type": "unsupported", "reason": "dict keys must be strings"}
@@ -160,7 +159,12 @@ def _encode_figure(value: object) -> dict[str, Any] | None:
             ydata = np.asarray(line.get_ydata(), dtype=np.float64)
             lines.append({"label": str(line.get_label())[:200], "x": _encode_array(xdata), "y": _encode_array(ydata)})
         axes_records.append(
-            {"xlabel": str(axes.get_xlabel())[:200], "ylabel": str(axes.get_ylabel())[:200], "title": str(axes.get_title())[:200], "lines": lines}
+            {
+                "xlabel": str(axes.get_xlabel())[:200],
+                "ylabel": str(axes.get_ylabel())[:200],
+                "title": str(axes.get_title())[:200],
+                "lines": lines,
+            }
         )
     return {"type": "figure", "axes": axes_records}
 
