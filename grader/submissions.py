@@ -86,4 +86,4 @@ def discover(paths: list[Path], exercise_ids: list[str]) -> list[Submission]:
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise UsageError(f"two submissions share the name {duplicates[0]!r}; names must be unique within one run")
-    return sorted(found, key=lambda s: s.name)
+    return sorted(found, key=lambda s: (s.name.casefold(), s.name))

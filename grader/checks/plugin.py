@@ -54,6 +54,10 @@ class StudentError(AssertionError):
     """The student's code raised, or returned something unreadable; fails the instructor test with this message."""
 
 
+class StudentNotStarted(StudentError):
+    """The stub still raises NotImplementedError: the check reads "not started"."""
+
+
 @dataclass
 class StudentHandle:
     """The student's code as instructor tests see it: calls go through the sandbox."""
@@ -86,7 +90,10 @@ class StudentHandle:
             raise StudentError(f"{exercise}.py did not answer ({runs[0].status})")
         call = observation["calls"][0]
         if "error" in call:
-            raise StudentError(f"{entry} raised {call['error'].get('type')}: {call['error'].get('message')}")
+            error = call["error"]
+            if error.get("type") == "NotImplementedError":
+                raise StudentNotStarted(f"not started: {entry} still raises NotImplementedError")
+            raise StudentError(f"{entry} raised {error.get('type')}: {error.get('message')}")
         return decode_value(call["value"])
 
     def __repr__(self) -> str:
@@ -163,14 +170,16 @@ class GradingPlugin:
         points = float(marker.kwargs.get("points", 1))
         name = str(getattr(item, "originalname", item.name))
         message = "" if report.passed else _short_failure(report)
+        not_started = call.excinfo is not None and isinstance(call.excinfo.value, StudentNotStarted)
+        status = "passed" if report.passed else ("not_started" if not_started else "failed")
         self.custom[(handle.name, exercise, name)] = CheckResult(
             exercise=exercise,
             name=name,
             visible=bool(marker.kwargs.get("visible", False)),
             points=points if report.passed else 0.0,
             max_points=points,
-            status="passed" if report.passed else "failed",
-            message=message,
+            status=status,
+            message=message.removeprefix("grader.checks.plugin.StudentNotStarted: ").removeprefix("grader.checks.plugin.StudentError: "),
             description=_first_doc_line(item),
         )
 
