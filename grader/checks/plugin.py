@@ -30,7 +30,7 @@ import pytest
 from grader.checks.judge import MutantBehaviour, Observations, judge_check
 from grader.errors import GraderError
 from grader.plan import ExercisePlan, PlannedCheck
-from grader.results import CheckResult
+from grader.results import CheckResult, CheckStatus
 from grader.sandbox.client import ForkServer, Job
 from grader.sandbox.wire import decode_value, encode
 from grader.submissions import Submission
@@ -171,7 +171,7 @@ class GradingPlugin:
         name = str(getattr(item, "originalname", item.name))
         message = "" if report.passed else _short_failure(report)
         not_started = call.excinfo is not None and isinstance(call.excinfo.value, StudentNotStarted)
-        status = "passed" if report.passed else ("not_started" if not_started else "failed")
+        status: CheckStatus = "passed" if report.passed else ("not_started" if not_started else "failed")
         self.custom[(handle.name, exercise, name)] = CheckResult(
             exercise=exercise,
             name=name,
