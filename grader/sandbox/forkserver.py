@@ -333,7 +333,7 @@ def warm_up() -> None:
     torch.set_num_threads(1)
     torch.set_num_interop_threads(1)
     # backward(grad_tensors=...) imports this (and sympy) on first use: 0.4 s in every worker otherwise.
-    import torch.fx.experimental.symbolic_shapes  # noqa: F401
+    import torch.fx.experimental.symbolic_shapes
     try:
         import matplotlib
 
