@@ -213,7 +213,7 @@ def release(loaded: LoadedCourse, out: Path, force: bool = False) -> list[Path]:
     course_file = out / "course.yaml"
     course_file.write_text(yaml.safe_dump(visible_course, sort_keys=False, allow_unicode=True), encoding="utf-8")
     expected = {
-        "references": baseline.references,
+        "references": _without_frames(baseline.references),
         "mutants": {
             exercise_id: [
                 {
@@ -240,7 +240,16 @@ def release(loaded: LoadedCourse, out: Path, force: bool = False) -> list[Path]:
 
 
 def _visible_only(observations: Observations, references: Observations) -> Observations:
-    return {probe_id: obs for probe_id, obs in observations.items() if probe_id in references}
+    return {probe_id: _without_frames(obs) for probe_id, obs in observations.items() if probe_id in references}
+
+
+def _without_frames(value: Any) -> Any:
+    """Drop traceback frames: they quote the (hidden) mutant's source lines."""
+    if isinstance(value, dict):
+        return {key: _without_frames(item) for key, item in value.items() if key != "frames"}
+    if isinstance(value, list):
+        return [_without_frames(item) for item in value]
+    return value
 
 
 def _visible_course_data(loaded: LoadedCourse) -> dict[str, Any]:

@@ -165,7 +165,7 @@ def _within(got: np.ndarray, want: np.ndarray, tolerance: Tolerance, where: str)
     with np.errstate(invalid="ignore", over="ignore"):
         difference = np.where(both_nan, 0.0, np.abs(got - want))
         allowed = tolerance.atol + tolerance.rtol * np.abs(want)
-        bad = ~(difference <= allowed)
+        bad = ~(difference <= allowed) & ~both_nan
     if not bad.any():
         return None
     flat_index = int(np.argmax(np.where(bad, np.nan_to_num(difference, nan=np.inf), -1.0)))

@@ -84,10 +84,7 @@ def test_a_misspelt_key_gets_its_line_and_a_did_you_mean(tmp_path: Path) -> None
     text = VALID + "    tolerance:\n      float32: {rtol: 0.01, atoll: 0.001}\n"
     problems = _problems(_course(tmp_path, text))
     assert problems == [
-        (
-            "course.yaml:17:16: exercises[0].tolerance.float32: expected a value for `atol` (required), "
-            "found no `atol` key"
-        ),
+        ("course.yaml:17:16: exercises[0].tolerance.float32: expected a value for `atol` (required), found no `atol` key"),
         (
             "course.yaml:17:29: exercises[0].tolerance.float32.atoll: expected no key `atoll` here, "
             "found `atoll: 0.001`; did you mean `atol`?"
@@ -98,32 +95,32 @@ def test_a_misspelt_key_gets_its_line_and_a_did_you_mean(tmp_path: Path) -> None
 def test_an_unknown_key_far_from_any_name_lists_the_allowed_ones(tmp_path: Path) -> None:
     problems = _problems(_course(tmp_path, VALID + "maintainer: Ada\n"))
     assert problems == [
-        ("course.yaml:16:1: maintainer: expected no key `maintainer` here, found `maintainer: \"Ada\"`; allowed here: "
-        "`course`, `title`, `seed`, `defaults`, `checks_dir`, `exercises`")
+        (
+            'course.yaml:16:1: maintainer: expected no key `maintainer` here, found `maintainer: "Ada"`; allowed here: '
+            "`course`, `title`, `seed`, `defaults`, `checks_dir`, `released`, `exercises`"
+        )
     ]
 
 
 def test_a_wrong_kind_suggests_the_closest_literal(tmp_path: Path) -> None:
     problems = _problems(_course(tmp_path, _edit({"kind: value": "kind: function_backwards"})))
     assert problems == [
-        ("course.yaml:11:15: exercises[0].checks[0].kind: expected one of `value`, `figure`, `graph`, "
-        "`function_forward`, `function_backward`, `function_gradcheck`, found \"function_backwards\"; "
-        "did you mean `function_backward`?")
+        (
+            "course.yaml:11:15: exercises[0].checks[0].kind: expected one of `value`, `figure`, `graph`, "
+            '`function_forward`, `function_backward`, `function_gradcheck`, found "function_backwards"; '
+            "did you mean `function_backward`?"
+        )
     ]
 
 
 def test_negative_points_name_the_path_and_the_value_found(tmp_path: Path) -> None:
     problems = _problems(_course(tmp_path, _edit({"points: 2": "points: -1"})))
-    assert problems == [
-        "course.yaml:13:17: exercises[0].checks[0].points: expected a number greater than 0, found -1"
-    ]
+    assert problems == ["course.yaml:13:17: exercises[0].checks[0].points: expected a number greater than 0, found -1"]
 
 
 def test_a_missing_required_key_names_the_line_of_the_mapping_lacking_it(tmp_path: Path) -> None:
     problems = _problems(_course(tmp_path, _edit({"        entry: relu\n": ""})))
-    assert problems == [
-        "course.yaml:10:9: exercises[0].checks[0]: expected a value for `entry` (required), found no `entry` key"
-    ]
+    assert problems == ["course.yaml:10:9: exercises[0].checks[0]: expected a value for `entry` (required), found no `entry` key"]
 
 
 def test_a_rule_across_keys_names_the_line_of_its_mapping(tmp_path: Path) -> None:
@@ -140,8 +137,10 @@ def test_invalid_yaml_names_line_and_column(tmp_path: Path) -> None:
 def test_a_duplicate_key_is_reported_with_both_lines(tmp_path: Path) -> None:
     problems = _problems(_course(tmp_path, _edit({"        points: 2\n": "        points: 2\n        points: 3\n"})))
     assert problems == [
-        ("course.yaml:14:9: exercises[0].checks[0].points: duplicate key `points` (first at line 13, "
-        "again at line 14); YAML would silently keep only the last")
+        (
+            "course.yaml:14:9: exercises[0].checks[0].points: duplicate key `points` (first at line 13, "
+            "again at line 14); YAML would silently keep only the last"
+        )
     ]
 
 
@@ -150,33 +149,36 @@ def test_a_missing_solution_file_is_reported_at_its_exercise(tmp_path: Path) -> 
     (tmp_path / "solutions" / "relu.py").unlink()
     problems = _problems(path)
     assert problems == [
-        ("course.yaml:5:5: exercises[0]: expected the reference solution of `relu` at solutions/relu.py, "
-        f"found no such file (looked at {tmp_path.resolve() / 'solutions' / 'relu.py'})")
+        (
+            "course.yaml:5:5: exercises[0]: expected the reference solution of `relu` at solutions/relu.py, "
+            f"found no such file (looked at {tmp_path.resolve() / 'solutions' / 'relu.py'})"
+        )
     ]
 
 
 def test_missing_mutant_files_and_checks_dir_are_reported(tmp_path: Path) -> None:
     text = VALID.replace("seed: 1234\n", "seed: 1234\nchecks_dir: hidden\n") + (
-        "    mutants:\n"
-        "      - {name: no_grad, hint: forgot grad_output}\n"
-        "      - {name: other, hint: h, file: elsewhere/other.py}\n"
+        "    mutants:\n      - {name: no_grad, hint: forgot grad_output}\n      - {name: other, hint: h, file: elsewhere/other.py}\n"
     )
     problems = [p.split(" (looked at")[0] for p in _problems(_course(tmp_path, text))]
     assert problems == [
         "course.yaml:4:13: checks_dir: expected the folder of instructor checks at hidden, found no such folder",
-        ("course.yaml:18:9: exercises[0].mutants[0]: expected the mutant `no_grad` at mutants/relu/no_grad.py, "
-        "found no such file"),
-        ("course.yaml:19:38: exercises[0].mutants[1].file: expected the mutant `other` at elsewhere/other.py, "
-        "found no such file"),
+        ("course.yaml:18:9: exercises[0].mutants[0]: expected the mutant `no_grad` at mutants/relu/no_grad.py, found no such file"),
+        ("course.yaml:19:38: exercises[0].mutants[1].file: expected the mutant `other` at elsewhere/other.py, found no such file"),
     ]
 
 
 def test_several_problems_are_all_reported_at_once_in_file_order(tmp_path: Path) -> None:
-    text = _edit({
-        "seed: 1234": "seed: -5",
-        "kind: value": "kind: valeu",
-        "points: 2": "points: 0",
-    }) + "    forbid_autogard: true\n"
+    text = (
+        _edit(
+            {
+                "seed: 1234": "seed: -5",
+                "kind: value": "kind: valeu",
+                "points: 2": "points: 0",
+            }
+        )
+        + "    forbid_autogard: true\n"
+    )
     path = _course(tmp_path, text)
     (tmp_path / "exercises" / "relu.py").unlink()
     problems = _problems(path)

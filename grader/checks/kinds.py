@@ -310,11 +310,11 @@ def judge_function_gradcheck(student: dict[str, Any], reference: dict[str, Any],
     bad = ~(np.abs(analytical - numerical) <= allowed)
     if bad.any():
         k, j = (int(i) for i in np.argwhere(bad)[0])
+        numbers = f": {analytical[k, j]:.8g} from backward but {numerical[k, j]:.8g} numerically" if context.reveal else ""
         return CaseVerdict(
             False,
             f"{context.label}: your backward disagrees with finite differences of your forward: "
-            f"d output[{k}] / d input[{j}] is {analytical[k, j]:.8g} from backward but {numerical[k, j]:.8g} numerically "
-            f"({int(bad.sum())} of {bad.size} Jacobian entries differ)",
+            f"d output[{k}] / d input[{j}] differs{numbers} ({int(bad.sum())} of {bad.size} Jacobian entries differ)",
         )
     return PASSED
 
@@ -330,39 +330,64 @@ JUDGES: dict[str, Judge] = {
 """One judge per check kind; ``grader.course.schema.CheckKind`` lists the same names."""
 
 
+def _raised(error: dict[str, Any]) -> dict[str, Any]:
+    """An exception as behaviour: its type and the gist of its message (numbers and quotes dropped,
+    since they carry shapes, addresses and line numbers that differ between equivalent codes)."""
+    first = (str(error.get("message", "")).strip().splitlines() or [""])[0]
+    gist = re.sub(r"[0-9]+|'[^']*'|\"[^\"]*\"", "#", first)[:120]
+    return {"type": "str", "value": f"raised {error.get('type')}: {gist}"}
+
+
+def _graph_facts(value: dict[str, Any]) -> dict[str, Any]:
+    """The autograd facts of a dict of tensors, which a graph check judges besides the values."""
+    if value.get("type") != "dict":
+        return {"type": "str", "value": type_phrase(value)}
+    facts = {
+        key: (item.get("is_leaf"), item.get("requires_grad"), _family(item.get("grad_fn")))
+        if item.get("type") == "tensor"
+        else type_phrase(item)
+        for key, item in sorted(value["items"].items())
+    }
+    return {"type": "str", "value": repr(facts)}
+
+
 def signature(kind: str, observation: dict[str, Any]) -> dict[str, Any]:
     """The behaviour-defining part of an observation, as a wire record ``compare`` understands.
 
-    An exception counts as behaviour too: its type, so a mutant that raises
-    is recognised in a student that raises the same way.
+    It holds everything the kind's judge looks at, so a mutant is recognised
+    only when the student's code behaves like it in every judged respect. An
+    exception counts as behaviour too (type and message gist).
     """
     if "error" in observation:
-        return {"type": "str", "value": f"raised {observation['error'].get('type')}"}
+        return _raised(observation["error"])
     if kind in ("value", "graph", "figure"):
-        items = []
+        items: list[dict[str, Any]] = []
         for call in observation.get("calls", []):
             if "error" in call:
-                items.append({"type": "str", "value": f"raised {call['error'].get('type')}"})
+                items.append(_raised(call["error"]))
             elif kind == "figure":
                 figure = call["value"]
                 labels = sorted(_figure_lines(figure)) if figure.get("type") == "figure" else [type_phrase(figure)]
-                items.append({"type": "str", "value": repr(labels)})
+                xlabels = sorted(str(axes.get("xlabel")) for axes in figure.get("axes", []))
+                items.append({"type": "str", "value": repr((labels, xlabels))})
                 items.extend(line[axis] for line in _figure_lines(figure).values() for axis in ("x", "y"))
             else:
                 items.append(call["value"])
+                if kind == "graph":
+                    items.append(_graph_facts(call["value"]))
                 if "grad" in call:
                     items.append(call["grad"])
         return {"type": "list", "items": items}
     if kind == "function_forward":
         forward = _forward(observation)
         if "error" in forward:
-            return {"type": "str", "value": f"raised {forward['error'].get('type')}"}
+            return _raised(forward["error"])
         return {"type": "list", "items": [forward["output"], {"type": "str", "value": str(_family(forward.get("grad_fn")))}]}
     if kind == "function_backward":
-        items = []
-        for run in observation.get("backwards", []):
-            items.append({"type": "str", "value": f"raised {run['error'].get('type')}"} if "error" in run else _grads(run))
-        return {"type": "list", "items": items}
+        return {
+            "type": "list",
+            "items": [_raised(run["error"]) if "error" in run else _grads(run) for run in observation.get("backwards", [])],
+        }
     if kind == "function_gradcheck":
         return {
             "type": "list",

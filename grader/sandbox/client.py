@@ -62,6 +62,7 @@ def parse_run(frame: dict[str, Any]) -> WorkerRun:
     completed = False
     sandbox_message = None
     malformed = 0
+    confined = False
     for line in str(frame.get("result", "")).splitlines():
         try:
             record = json.loads(line)
@@ -72,7 +73,11 @@ def parse_run(frame: dict[str, Any]) -> WorkerRun:
             malformed += 1
             continue
         event = record.get("event")
-        if event == "imported":
+        if event == "confined" and not confined:
+            confined = True
+        elif event == "sandbox_error" and confined:
+            malformed += 1  # written after student code could run: not the sandbox's word
+        elif event == "imported":
             import_error = record.get("error") if isinstance(record.get("error"), dict) else None
         elif event == "probe" and isinstance(record.get("id"), str) and isinstance(record.get("observation"), dict):
             observations.setdefault(record["id"], record["observation"])
@@ -82,14 +87,17 @@ def parse_run(frame: dict[str, Any]) -> WorkerRun:
             sandbox_message = str(record.get("message", ""))[:2000]
         else:
             malformed += 1
+    status = str(frame["status"])
+    if status == "sandbox_error" and confined:
+        status = "exited"  # the student's process chose the sandbox's exit code
     return WorkerRun(
         job_id=int(frame["job"]),
-        status=str(frame["status"]),
+        status=status,
         exit_code=frame.get("exit_code"),
         signal=frame.get("signal"),
         import_error=import_error,
         observations=observations,
-        completed=completed and frame["status"] == "exited",
+        completed=completed and status == "exited",
         output=str(frame.get("output", "")),
         output_bytes=int(frame.get("output_bytes", 0)),
         wall=float(frame.get("wall", 0.0)),

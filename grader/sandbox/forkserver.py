@@ -292,6 +292,9 @@ def _worker(confinement: Any, request: dict[str, Any], result_w: int, output_w: 
         os.dup2(result_w, worker.RESULT_FD)
         os.closerange(worker.RESULT_FD + 1, 65536)
         isolation.confine_worker(confinement)
+        # From here on student code may run: anything it writes can be forged, so the client trusts a
+        # sandbox_error record (or exit code) only when this line never arrived.
+        os.write(worker.RESULT_FD, b'{"event": "confined"}\n')
         os.environ.clear()
         os.environ.update(
             {
@@ -334,6 +337,7 @@ def warm_up() -> None:
     torch.set_num_interop_threads(1)
     # backward(grad_tensors=...) imports this (and sympy) on first use: 0.4 s in every worker otherwise.
     import torch.fx.experimental.symbolic_shapes
+
     try:
         import matplotlib
 

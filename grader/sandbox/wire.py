@@ -120,7 +120,7 @@ def encode_tensor(tensor: torch.Tensor) -> dict[str, Any]:
     if tensor.numel() > MAX_ELEMENTS:
         return {"type": "unsupported", "reason": f"tensor with {tensor.numel()} elements (limit {MAX_ELEMENTS})"}
     grad_fn = tensor.grad_fn
-    data = tensor.detach().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes()
+    data = b"" if tensor.numel() == 0 else tensor.detach().contiguous().reshape(-1).view(torch.uint8).numpy().tobytes()
     return {
         "type": "tensor",
         "dtype": dtype_name,

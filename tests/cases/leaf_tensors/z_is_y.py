@@ -1,0 +1,9 @@
+# expect: points=0 hint=y.detach()
+# Wrong: z = y stays in the graph.
+import torch
+
+
+def build_graph(x0):
+    x = torch.tensor(float(x0), requires_grad=True)
+    y = x**2
+    return {"x": x, "y": y, "z": y}
