@@ -6,7 +6,6 @@ The CLI (:mod:`grader.cli`) only parses arguments, calls these, renders and exit
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -263,8 +262,3 @@ def _visible_course_data(loaded: LoadedCourse) -> dict[str, Any]:
         for check in exercise["checks"]:
             check.pop("random", None)
     return data
-
-
-def safe_environment_summary() -> dict[str, str]:
-    """Used in run summaries: how many cores the default parallelism came from."""
-    return {"cores": str(os.cpu_count() or 1)}

@@ -209,14 +209,6 @@ def _checked_shape(shape: object) -> list[int]:
     return shape
 
 
-def tensor_spec(tensor: torch.Tensor) -> dict[str, Any]:
-    """An input tensor for the worker (the trusted side's encoding of plan inputs)."""
-    return encode_tensor(tensor)
-
-
-__all__ = ["WireError", "decode_array", "decode_tensor", "decode_value", "encode", "encode_tensor", "tensor_spec"]
-
-
 def decode_value(record: dict[str, Any]) -> Any:
     """Rebuild a plain Python value (inputs in the worker, values in the judge).
 
@@ -244,3 +236,6 @@ def decode_value(record: dict[str, Any]) -> Any:
     if kind == "dict":
         return {key: decode_value(item) for key, item in record["items"].items()}
     return record
+
+
+__all__ = ["WireError", "decode_array", "decode_tensor", "decode_value", "encode", "encode_tensor"]
