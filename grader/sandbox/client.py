@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import os
 import queue
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -138,8 +140,18 @@ class ForkServer:
     level: str = field(default="", init=False)
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False)
     _frames: queue.Queue[dict[str, Any] | None] = field(default_factory=queue.Queue, init=False)
+    _spool_dir: Path = field(init=False)
+    """Private (0700) folder the sources travel through; see ``forkserver._read_spool``."""
+
+    def _spool_files(self, job: Job) -> Path:
+        folder = self._spool_dir / str(job.job_id)
+        folder.mkdir(mode=0o700)
+        for name, text in job.files.items():
+            (folder / name).write_text(text, encoding="utf-8")
+        return folder
 
     def __enter__(self) -> ForkServer:
+        self._spool_dir = Path(tempfile.mkdtemp(prefix="grader-spool-"))
         self._process = subprocess.Popen(
             [sys.executable, "-I", "-m", "grader.sandbox.forkserver"],
             stdin=subprocess.PIPE,
@@ -172,6 +184,8 @@ class ForkServer:
             self._frames.put(None)
 
     def close(self) -> None:
+        if hasattr(self, "_spool_dir"):
+            shutil.rmtree(self._spool_dir, ignore_errors=True)
         if self._process is None:
             return
         try:
@@ -198,13 +212,14 @@ class ForkServer:
                     break
                 slot = free_slots.pop()
                 slot_of[job.job_id] = slot
+                spool = self._spool_files(job)
                 write_frame(
                     self._process.stdin,
                     {
                         "job": job.job_id,
                         "slot": slot,
                         "module_name": job.module_name,
-                        "files": job.files,
+                        "spool": str(spool),
                         "probes": job.probes,
                         "limits": job.limits,
                     },
@@ -218,6 +233,7 @@ class ForkServer:
             if frame.get("event") != "finished":
                 continue
             run = parse_run(frame)
+            shutil.rmtree(self._spool_dir / str(run.job_id), ignore_errors=True)
             free_slots.append(slot_of.pop(run.job_id))
             in_flight -= 1
             yield run

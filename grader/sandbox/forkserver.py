@@ -260,7 +260,7 @@ def _child(confinement: Any, request: dict[str, Any], result_w: int, output_w: i
         for fd in parent_ends:
             os.close(fd)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        isolation.confine_supervisor(confinement, request["files"])
+        isolation.confine_supervisor(confinement, _read_spool(request["spool"]))
         if confinement.level == "process":
             _worker(confinement, request, result_w, output_w)
         pid = os.fork()
@@ -277,6 +277,21 @@ def _child(confinement: Any, request: dict[str, Any], result_w: int, output_w: i
             os.write(result_w, message.encode())
         code = EXIT_SANDBOX_FAILED
     os._exit(code)
+
+
+def _read_spool(folder: str) -> dict[str, str]:
+    """The job's sources, read in the job's own process.
+
+    They travel through a private folder rather than the request so that the
+    fork server's memory, which every later worker inherits, never holds a
+    student's code.
+    """
+    files = {}
+    for name in os.listdir(folder):
+        descriptor = os.open(os.path.join(folder, name), os.O_RDONLY | os.O_NOFOLLOW)
+        with os.fdopen(descriptor, encoding="utf-8") as handle:
+            files[name] = handle.read()
+    return files
 
 
 def _worker(confinement: Any, request: dict[str, Any], result_w: int, output_w: int) -> None:
@@ -342,6 +357,7 @@ def warm_up() -> None:
         import matplotlib
 
         matplotlib.use("Agg")
+        import matplotlib.backends.backend_agg
         import matplotlib.figure
         import matplotlib.pyplot
     except ImportError:

@@ -150,6 +150,8 @@ def build_root(confinement: Confinement, files: dict[str, str]) -> None:
     root = confinement.job_root
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=755")
+    # The private /tmp first: binds below may live under /tmp (a checkout or venv there) and must stay visible.
+    mount("tmpfs", _mkdirs(root, "/tmp"), "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
     for path in SYSTEM_DIRS:
         if os.path.islink(path):
             os.symlink(os.readlink(path), root + path)
@@ -168,7 +170,6 @@ def build_root(confinement: Confinement, files: dict[str, str]) -> None:
         mount("/dev/" + name, target, None, MS_BIND)
     write_files(root + SUBMISSION_MOUNT, files)
     os.makedirs(root + "/proc", exist_ok=True)
-    mount("tmpfs", _mkdirs(root, "/tmp"), "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
     os.makedirs(root + "/dev/shm", exist_ok=True)
     mount("tmpfs", root + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=8m,mode=1777")
     mount(None, root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "size=16m,mode=755")
