@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import io
 import itertools
+import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -206,6 +207,20 @@ class JudgeOutcome:
     """pytest's own terminal report, kept for instructors who want it."""
 
 
+@contextlib.contextmanager
+def _plugin_autoload_disabled() -> Iterator[None]:
+    """Installed pytest plugins stay out of the grading session: they cannot change a verdict, and cost time."""
+    previous = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = previous
+
+
 def run_judging(tasks: list[JudgeTask], handles: list[StudentHandle], checks_dir: Path | None) -> JudgeOutcome:
     """One pytest session for the whole batch: collection happens once per run, not per submission."""
     plugin = GradingPlugin(tasks=tasks, handles=handles)
@@ -228,7 +243,7 @@ def run_judging(tasks: list[JudgeTask], handles: list[StudentHandle], checks_dir
         ]
         (Path(scratch) / "pytest.ini").write_text("[pytest]\n")
         buffer = io.StringIO()
-        with contextlib.redirect_stdout(buffer):
+        with contextlib.redirect_stdout(buffer), _plugin_autoload_disabled():
             code = pytest.main(args, plugins=[plugin])
     if int(code) not in (0, 1, 5):
         raise GraderError(f"judging failed inside pytest (exit code {int(code)}):\n{buffer.getvalue()[-3000:]}")
