@@ -17,13 +17,13 @@ from grader.checks.judge import Observations
 from grader.course.load import LoadedCourse
 from grader.engine import EXPECTED_FILE, GradeOptions, GradeRun, Progress, course_submission, grade
 from grader.errors import UsageError
-from grader.evaluate import evaluate_baseline
+from grader.evaluate import evaluate_baseline, mutant_path
 from grader.plan import build_plan
 from grader.report.gradebook_csv import write_gradebook
 from grader.report.records_json import safe_file_stem, write_submission_json
 from grader.results import SubmissionResult
 from grader.sandbox.client import ForkServer
-from grader.submissions import SourceFile, Submission, discover, load_submission
+from grader.submissions import SourceFile, Submission, discover, load_submission, read_source
 
 
 def exercise_ids(loaded: LoadedCourse) -> list[str]:
@@ -127,11 +127,10 @@ def validate(loaded: LoadedCourse, parallel: int = 2) -> ValidationReport:
     ]
     for exercise in course.exercises:
         for mutant in exercise.mutants:
-            path = loaded.root / (mutant.file or f"mutants/{exercise.id}/{mutant.name}.py")
-            single = load_submission(path.parent, [])
+            path = loaded.root / mutant_path(exercise.id, mutant.name, mutant.file)
             sources: dict[str, SourceFile | None] = {eid: None for eid in ids}
-            sources[exercise.id] = load_submission(path.parent, [path.stem]).sources[path.stem]
-            submissions.append(Submission(name=f"mutant {exercise.id}/{mutant.name}", path=single.path, sources=sources))
+            sources[exercise.id] = read_source(path)
+            submissions.append(Submission(name=f"mutant {exercise.id}/{mutant.name}", path=path.parent, sources=sources))
     run = grade(loaded, submissions, GradeOptions(parallel=parallel))
     by_name = {r.submission: r for r in run.results}
     solutions = by_name["solutions"]

@@ -196,7 +196,7 @@ def _short(record: dict[str, Any]) -> str:
 def ratio(actual: dict[str, Any], expected: dict[str, Any]) -> float | None:
     """The constant factor between two numeric values, if there is one (for hints such as 'off by 2**1.5')."""
     try:
-        got, want = _numbers(actual), _numbers(expected)
+        got, want = flat_numbers(actual), flat_numbers(expected)
     except (KeyError, ValueError, WireError):
         return None
     if got is None or want is None or got.shape != want.shape or got.size == 0:
@@ -210,14 +210,15 @@ def ratio(actual: dict[str, Any], expected: dict[str, Any]) -> float | None:
     return None
 
 
-def _numbers(record: dict[str, Any]) -> np.ndarray | None:
+def flat_numbers(record: dict[str, Any]) -> np.ndarray | None:
+    """Every number in a (nested) numeric record, flattened to float64; None if any part is not numeric."""
     kind = record.get("type")
     if kind in ("tensor", "ndarray", "numpy_scalar"):
         return np.asarray(as_float64(record), dtype=np.float64).reshape(-1)
     if kind in ("float", "int"):
         return np.asarray([_number(record)], dtype=np.float64)
     if kind in ("tuple", "list"):
-        parts = [_numbers(item) for item in record["items"]]
+        parts = [flat_numbers(item) for item in record["items"]]
         if any(p is None for p in parts):
             return None
         return np.concatenate([p for p in parts if p is not None]) if parts else None

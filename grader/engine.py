@@ -98,9 +98,7 @@ def grade(
         else:
             for seed in sorted(seeds, key=lambda s: -1 if s is None else s):
                 baselines[seed] = evaluate_baseline(server, loaded.root, plan_for_seed(seed))
-        evaluated: list[tuple[Submission, dict[str, Evaluation]]] = []
-        for submission, evaluations in evaluate_submissions(server, lambda s: plan_for_seed(seed_of(s)), submissions):
-            evaluated.append((submission, evaluations))
+        evaluated = list(evaluate_submissions(server, lambda s: plan_for_seed(seed_of(s)), submissions))
         tasks = []
         for submission, evaluations in evaluated:
             seed = seed_of(submission)

@@ -42,7 +42,8 @@ def _module_folder(folder: Path, exercise_ids: list[str]) -> Path | None:
     return None
 
 
-def _read(path: Path) -> SourceFile:
+def read_source(path: Path) -> SourceFile:
+    """One file's text, or why it cannot be graded (a link, too large, not UTF-8)."""
     if path.is_symlink():
         return SourceFile(path, None, f"{path.name} is a symbolic link; hand in the file itself")
     try:
@@ -62,7 +63,7 @@ def load_submission(folder: Path, exercise_ids: list[str]) -> Submission:
     sources: dict[str, SourceFile | None] = {}
     for exercise_id in exercise_ids:
         path = modules / f"{exercise_id}.py"
-        sources[exercise_id] = _read(path) if path.exists() or path.is_symlink() else None
+        sources[exercise_id] = read_source(path) if path.exists() or path.is_symlink() else None
     name = unicodedata.normalize("NFC", folder.resolve().name)
     return Submission(name=name, path=folder.resolve(), sources=sources)
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from grader.checks.errors import describe_error, hint_for, is_not_started
-from grader.compare import Mismatch, as_float64, compare, ratio, type_phrase
+from grader.compare import Mismatch, as_float64, compare, flat_numbers, ratio, type_phrase
 from grader.course.schema import Check, Tolerance
 from grader.sandbox.wire import WireError
 
@@ -241,8 +241,8 @@ def judge_function_backward(student: dict[str, Any], reference: dict[str, Any], 
 def _diagnose_backward(got: list[dict[str, Any]], want: list[dict[str, Any]]) -> tuple[str, str] | None:
     """Named probes over all upstream gradients of one input point."""
     try:
-        got_numbers = [as_float64_list(g) for g in got]
-        want_numbers = [as_float64_list(w) for w in want]
+        got_numbers = [flat_numbers(g) for g in got]
+        want_numbers = [flat_numbers(w) for w in want]
     except (KeyError, ValueError, WireError):
         return None
     if any(g is None for g in got_numbers) or any(w is None for w in want_numbers) or len(got_numbers) < 2:
@@ -263,21 +263,12 @@ def _diagnose_backward(got: list[dict[str, Any]], want: list[dict[str, Any]]) ->
     return None
 
 
-def as_float64_list(record: dict[str, Any]) -> np.ndarray | None:
-    parts = []
-    for item in record["items"]:
-        if item.get("type") != "tensor":
-            return None
-        parts.append(np.asarray(as_float64(item)).reshape(-1))
-    return np.concatenate(parts) if parts else None
-
-
 def judge_function_gradcheck(student: dict[str, Any], reference: dict[str, Any], context: CaseContext) -> CaseVerdict:
     if "error" in reference:
         raise ReferenceFailed(describe_error(reference["error"], "the reference"))
     if "error" in student:
         return _error_verdict(student["error"], context.label)
-    zero = as_float64_list({"items": student["zero_upstream"]})
+    zero = flat_numbers({"type": "list", "items": student["zero_upstream"]})
     if zero is None:
         return CaseVerdict(False, f"{context.label}: backward returned None for an input that needs a gradient")
     if np.any(zero != 0):
@@ -296,7 +287,7 @@ def judge_function_gradcheck(student: dict[str, Any], reference: dict[str, Any],
             ],
             axis=1,
         )
-        rows = [as_float64_list({"items": row}) for row in student["rows"]]
+        rows = [flat_numbers({"type": "list", "items": row}) for row in student["rows"]]
     except (KeyError, ValueError, WireError):
         return CaseVerdict(False, f"{context.label}: forward did not return a tensor of a fixed shape")
     if any(row is None for row in rows):
