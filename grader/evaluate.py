@@ -20,6 +20,7 @@ from grader.errors import CourseError, SandboxError
 from grader.plan import ExercisePlan, Plan
 from grader.results import ExerciseStatus
 from grader.sandbox.client import ForkServer, Job, WorkerRun
+from grader.static_rules import autograd_use
 from grader.submissions import Submission
 
 _job_ids = itertools.count(1)
@@ -187,6 +188,8 @@ def evaluate_submissions(
                 done[exercise_plan.id] = Evaluation(exercise_plan.id, "rejected", source.problem or f"{file_name} could not be read")
             elif (problem := static_problem(file_name, source.text)) is not None:
                 done[exercise_plan.id] = Evaluation(exercise_plan.id, "syntax_error", f"syntax error in {problem}")
+            elif exercise_plan.exercise.forbid_autograd and (use := autograd_use(file_name, source.text)) is not None:
+                done[exercise_plan.id] = Evaluation(exercise_plan.id, "rejected", use)
             else:
                 job = _job(exercise_plan, source.text)
                 jobs[job.job_id] = (submission, exercise_plan)

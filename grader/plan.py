@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from grader.course.schema import FUNCTION_KINDS, Case, Check, Course, Exercise, Limits, RandomCases, Tolerance
+from grader.course.schema import TENSOR_INPUT_KINDS, Case, Check, Course, Exercise, Limits, RandomCases, Tolerance
 from grader.errors import CourseError
+from grader.sandbox.test_functions import TEST_FUNCTIONS
 from grader.sandbox.wire import encode, encode_tensor
 
 DEFAULT_TOLERANCES: dict[str, Tolerance] = {
@@ -29,6 +30,32 @@ DEFAULT_TOLERANCES: dict[str, Tolerance] = {
 (a student's float32 ``cos`` at a random point can differ from the reference's by a few ulps)."""
 
 RANDOM_KEYS = ("uniform", "normal", "randint", "choice")
+
+FUNCTION_OPS = {
+    "function_forward": "apply",
+    "function_backward": "apply",
+    "function_gradcheck": "jacobian",
+    "function_double_backward": "second_order",
+    "function_inplace": "inplace",
+    "func_transforms": "transforms",
+}
+"""The worker operation behind each tensor-input kind (see :mod:`grader.sandbox.probes`)."""
+
+
+@dataclass(frozen=True)
+class TestFunction:
+    """``{function: name}`` in course.yaml: a function from the worker's fixed library, passed by name."""
+
+    name: str
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+def _encode_argument(value: Any) -> dict[str, Any]:
+    if isinstance(value, TestFunction):
+        return {"type": "function", "name": value.name}
+    return encode(value)
 
 
 @dataclass(frozen=True)
@@ -136,33 +163,28 @@ def _plan_case(
     generator: np.random.Generator | None,
     number: int = 0,
 ) -> PlannedCase:
-    function_kind = check.kind in FUNCTION_KINDS
+    function_kind = check.kind in TENSOR_INPUT_KINDS
     if function_kind:
-        inputs = [_tensor_input(value, generator) for value in case.inputs]
-        if not inputs:
-            raise ValueError("a function check needs `inputs`")
-        extra = [encode(_resolve(value, generator, tensor=False)) for value in case.extra]
-        probe: dict[str, Any] = {"entry": check.entry, "inputs": [encode_tensor(t) for t in inputs], "extra": extra}
-        if check.kind == "function_gradcheck":
-            probe.update(op="jacobian", eps=check.eps)
-        else:
-            upstreams = [_upstream(value, generator) for value in case.upstreams] if check.kind == "function_backward" else []
-            if check.kind == "function_backward" and not upstreams:
-                raise ValueError("a function_backward check needs `upstreams`")
-            probe.update(op="apply", upstreams=upstreams)
-        shown_args = [_show(t) for t in inputs] + [_show(_resolve(v, None, tensor=False)) for v in case.extra] if generator is None else []
+        probe, shown_args = _tensor_probe(check, case, generator)
     else:
         args = [_resolve(value, generator, tensor=False) for value in case.args]
         kwargs = {key: _resolve(value, generator, tensor=False) for key, value in case.kwargs.items()}
-        probe = {"op": "call", "entry": check.entry, "args": [encode(a) for a in args], "kwargs": {k: encode(v) for k, v in kwargs.items()}}
-        probe["repeat"] = check.repeat
+        probe = {
+            "op": "call",
+            "entry": check.entry,
+            "args": [_encode_argument(a) for a in args],
+            "kwargs": {k: _encode_argument(v) for k, v in kwargs.items()},
+            "repeat": check.repeat,
+        }
         if check.backward:
             probe["backward"] = dict(check.backward)
+        if check.observe_args:
+            probe["observe_args"] = True
         shown_args = [_show(a) for a in args] + [f"{k}={_show(v)}" for k, v in kwargs.items()]
     if generator is None and check.visible:
-        call = f"{check.entry}.apply" if function_kind else check.entry
+        call = f"{check.entry}.apply" if check.kind in FUNCTION_OPS and check.kind != "func_transforms" else check.entry
         label = f"{call}({', '.join(shown_args)})"
-        if check.kind == "function_backward":
+        if check.kind in ("function_backward", "function_double_backward", "function_inplace"):
             label += " with upstream gradients " + ", ".join(_show_upstream(u) for u in case.upstreams)
     elif case.describe:
         label = case.describe
@@ -171,10 +193,49 @@ def _plan_case(
     return PlannedCase(probe_id=probe_id, probe=probe, label=label)
 
 
+def _tensor_probe(check: Check, case: Case | RandomCases, generator: np.random.Generator | None) -> tuple[dict[str, Any], list[str]]:
+    """The probe of a kind fed tensors: a custom Function's ``inputs`` and ``extra``, or points for torch.func."""
+    inputs = [_tensor_input(value, generator) for value in case.inputs]
+    if not inputs:
+        raise ValueError(f"a `{check.kind}` check needs `inputs`")
+    if case.requires_grad is not None and len(case.requires_grad) != len(inputs):
+        raise ValueError(f"`requires_grad` has {len(case.requires_grad)} entries for {len(inputs)} inputs")
+    extra = [_resolve(value, generator, tensor=False) for value in case.extra]
+    probe: dict[str, Any] = {
+        "op": FUNCTION_OPS[check.kind],
+        "entry": check.entry,
+        "inputs": [encode_tensor(t) for t in inputs],
+        "extra": [encode(e) for e in extra],
+        "requires_grad": case.requires_grad or [True] * len(inputs),
+    }
+    needs_upstreams = check.kind in ("function_backward", "function_double_backward", "function_inplace")
+    upstreams = [_upstream(value, generator) for value in case.upstreams] if needs_upstreams else []
+    if needs_upstreams and not upstreams:
+        raise ValueError(f"a `{check.kind}` check needs `upstreams`")
+    if check.kind == "function_inplace" and (len(inputs) != 1 or len(upstreams) != 1):
+        raise ValueError("a `function_inplace` case takes one input and one upstream gradient")
+    if check.kind == "func_transforms" and (len(inputs) != 1 or extra):
+        raise ValueError("a `func_transforms` case takes one input (a 0-d or 1-d tensor of points) and no `extra`")
+    probe["upstreams"] = upstreams
+    if check.kind == "function_gradcheck":
+        probe["eps"] = check.eps
+    if check.count_ops:
+        probe["count_ops"] = list(check.count_ops)
+    if check.kind == "func_transforms":
+        probe["transforms"] = list(check.transforms)
+    shown = [_show(t) for t in inputs] + [_show(_resolve(v, None, tensor=False)) for v in case.extra] if generator is None else []
+    return probe, shown
+
+
 def _resolve(value: Any, generator: np.random.Generator | None, tensor: bool) -> Any:
     """A YAML value spec -> a Python value or tensor."""
     if isinstance(value, dict):
         keys = set(value)
+        if "function" in keys:
+            name = value["function"]
+            if keys != {"function"} or name not in TEST_FUNCTIONS:
+                raise ValueError(f"`{{function: {name}}}` names no test function (known: {', '.join(sorted(TEST_FUNCTIONS))})")
+            return TestFunction(str(name))
         if "tensor" in keys:
             unknown = keys - {"tensor", "dtype", "requires_grad"}
             if unknown:

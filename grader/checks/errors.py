@@ -49,6 +49,33 @@ ERROR_HINTS: tuple[tuple[str, str], ...] = (
     (r"'NoneType' object has no attribute 'zero_'", ".grad is None until the first backward: zero it after use, or set x.grad = None."),
     (r"Legacy autograd function with non-static forward", "Call a custom Function through its class: SQ.apply(x), not SQ()(x)."),
     (r"must override the setup_context staticmethod", "torch.func needs the forward(...) + setup_context(ctx, inputs, output) style."),
+    (
+        r"does not have vmap support|set generate_vmap_rule=True",
+        "vmap needs a batching rule: set generate_vmap_rule = True on the Function (with the setup_context style).",
+    ),
+    (r"must implement the jvp function", "Forward-mode AD (torch.func.jvp) needs a jvp staticmethod on the Function."),
+    (
+        r"Mismatch in shape: grad_output",
+        "The gradient passed to backward must have the output's shape: do not reshape or broadcast it to fit.",
+    ),
+    (
+        r"appears to not have been used in the graph",
+        "torch.autograd.grad was asked for a tensor the output does not depend on: differentiate with respect to "
+        "the tensor you computed the output from.",
+    ),
+    (
+        r"backward\(\) takes \d+ positional arguments? but \d+ were given",
+        "backward receives one gradient per output of forward: backward(ctx, grad_a, grad_b) for two outputs, "
+        "even when one of them is not differentiable.",
+    ),
+    (
+        r"returned an invalid gradient at index",
+        "Each gradient returned by backward must have the shape of its input: check transposes and reductions.",
+    ),
+    (
+        r"expected Variable or None \(got",
+        "backward must return tensors (or None), not Python numbers: build the gradient from grad_output.",
+    ),
     (r"Network is unreachable|Connection refused|Name or service not known", "Grading runs without network access."),
     (r"Read-only file system|Permission denied", "Your code may only write files under /tmp while it is graded."),
 )

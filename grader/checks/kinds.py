@@ -74,7 +74,7 @@ def _reference_value(observation: dict[str, Any], key: str = "value") -> dict[st
 
 def _factor_note(actual: dict[str, Any], expected: dict[str, Any]) -> tuple[str | None, str | None]:
     k = ratio(actual, expected)
-    if k is None or abs(k - 1) < 1e-6:
+    if k is None or abs(k - 1) < 1e-3:  # a factor this close to 1 is a numerical error, not a missing constant
         return None, None
     if abs(k + 1) < 1e-6:
         return "Your result has the right size but the opposite sign.", "sign_flipped"
@@ -83,8 +83,63 @@ def _factor_note(actual: dict[str, Any], expected: dict[str, Any]) -> tuple[str 
     return f"Your result is exactly {k:.6g} times the expected one (same factor everywhere): a constant factor is off.", "constant_factor"
 
 
+def _judge_raises(got: dict[str, Any], expected: dict[str, Any], key: str, context: CaseContext) -> CaseVerdict:
+    """A ``raises: true`` case: the reference rejects these inputs, and so must the student."""
+    if "error" not in expected:
+        raise ReferenceFailed(f"the reference was expected to raise on {context.label} but returned a value")
+    if "error" in got:
+        if is_not_started(got["error"]):
+            return _error_verdict(got["error"], context.label)
+        return PASSED
+    return CaseVerdict(
+        passed=False,
+        message=f"{context.label} should raise an error (these inputs are invalid), but it returned {type_phrase(got[key])}",
+        hint="Let PyTorch's own error surface: do not broadcast, reshape or catch your way around a mismatched input.",
+        diagnosis="no_error_raised",
+    )
+
+
+def _judge_arguments(call: dict[str, Any], expected_call: dict[str, Any], context: CaseContext) -> CaseVerdict:
+    """``observe_args``: the tensor arguments after the call, against the reference's."""
+    got_args, want_args = call.get("args_after", []), expected_call.get("args_after", [])
+    for number, (got, want) in enumerate(zip(got_args, want_args, strict=False), start=1):
+        if not want.get("tensor"):
+            continue
+        where = f"{context.label}: argument {number}"
+        for aspect in context.check.observe_args:
+            if aspect == "value" and (mismatch := compare(got["value"], want["value"], context.tolerances, "its value")):
+                return CaseVerdict(
+                    False,
+                    f"{where} was changed by your function: after the call {mismatch.describe(context.reveal)}",
+                    hint="Leave the caller's tensor as it was: work on a copy (x.detach().clone()), or restore every element you perturb.",
+                    diagnosis="input_modified",
+                )
+            if aspect == "version" and got["version_changed"] != want["version_changed"]:
+                if got["version_changed"]:
+                    return CaseVerdict(
+                        False,
+                        f"{where} was modified in place (its version counter moved)",
+                        hint="An in-place operation (x += ..., x.mul_(...), x[i] = ...) changed the caller's tensor: "
+                        "use out-of-place operations on a copy.",
+                        diagnosis="input_modified_in_place",
+                    )
+                return CaseVerdict(False, f"{where} should be modified in place, and it was not")
+            if aspect == "grad" and (mismatch := compare(got["grad"], want["grad"], context.tolerances, "its .grad")):
+                if want["grad"].get("type") == "none":
+                    return CaseVerdict(
+                        False,
+                        f"{where}: your function filled its .grad, which must stay untouched",
+                        hint="torch.autograd.grad returns the gradients without writing .grad; backward() accumulates into .grad.",
+                        diagnosis="grad_touched",
+                    )
+                return CaseVerdict(False, f"{where}: {mismatch.describe(context.reveal)}")
+    return PASSED
+
+
 def judge_value(student: dict[str, Any], reference: dict[str, Any], context: CaseContext) -> CaseVerdict:
     reference_calls = reference.get("calls", [])
+    if context.check.raises:
+        return _judge_raises(student["calls"][0], reference_calls[0], "value", context)
     for index, (call, expected_call) in enumerate(zip(student.get("calls", []), reference_calls, strict=False)):
         expected = _reference_value(expected_call)
         label = context.label if len(reference_calls) == 1 else f"call {index + 1} of {context.label}"
@@ -92,6 +147,8 @@ def judge_value(student: dict[str, Any], reference: dict[str, Any], context: Cas
             return _error_verdict(call["error"], label)
         mismatch = compare(call["value"], expected, context.tolerances)
         if mismatch is None:
+            if context.check.observe_args and not (verdict := _judge_arguments(call, expected_call, context)).passed:
+                return verdict
             continue
         if index > 0:
             return CaseVerdict(
@@ -185,8 +242,10 @@ def _forward(observation: dict[str, Any]) -> dict[str, Any]:
 
 def judge_function_forward(student: dict[str, Any], reference: dict[str, Any], context: CaseContext) -> CaseVerdict:
     expected = _forward(reference)
-    _reference_value(expected, "output")
     got = _forward(student)
+    if context.check.raises:
+        return _judge_raises(got, expected, "output", context)
+    _reference_value(expected, "output")
     if "error" in got:
         return _error_verdict(got["error"], context.label)
     mismatch = compare(got["output"], expected["output"], context.tolerances)
@@ -235,6 +294,31 @@ def judge_function_backward(student: dict[str, Any], reference: dict[str, Any], 
             if diagnosis:
                 return CaseVerdict(False, f"{diagnosis[0]} ({message})", hint=diagnosis[0], diagnosis=diagnosis[1])
             return CaseVerdict(False, message)
+    for got, want in zip(got_runs, expected_runs, strict=False):
+        verdict = _judge_backward_economy(got, want, context)
+        if not verdict.passed:
+            return verdict
+    return PASSED
+
+
+def _judge_backward_economy(got: dict[str, Any], want: dict[str, Any], context: CaseContext) -> CaseVerdict:
+    """Gradients nobody needs: ``None`` where the reference returns ``None``, no more operators than it runs."""
+    for position, (got_none, want_none) in enumerate(zip(got.get("returned", []), want.get("returned", []), strict=False), start=1):
+        if want_none and not got_none:
+            return CaseVerdict(
+                False,
+                f"{context.label}: backward computed a gradient for input {position}, which does not require one",
+                hint="Check ctx.needs_input_grad in backward and return None for the inputs that need no gradient.",
+                diagnosis="ignores_needs_input_grad",
+            )
+    if "op_count" in want and got.get("op_count") != want["op_count"]:
+        operators = "/".join(context.check.count_ops)
+        return CaseVerdict(
+            False,
+            f"{context.label}: backward ran {got.get('op_count')} {operators} operations where {want['op_count']} suffice",
+            hint="Skip the work for gradients nobody needs: compute each gradient only when ctx.needs_input_grad says so.",
+            diagnosis="extra_work_in_backward",
+        )
     return PASSED
 
 
@@ -310,6 +394,105 @@ def judge_function_gradcheck(student: dict[str, Any], reference: dict[str, Any],
     return PASSED
 
 
+NO_GRAPH_HINT = (
+    "Your gradient carries no graph, so double backward sees a zero second derivative. Save tensors with "
+    "ctx.save_for_backward (return intermediates as extra outputs and save those) instead of keeping them as ctx "
+    "attributes, and compute backward from them with differentiable torch operations."
+)
+
+
+def _class_failure(student: dict[str, Any], reference: dict[str, Any], context: CaseContext) -> CaseVerdict | None:
+    if "error" in reference:
+        raise ReferenceFailed(describe_error(reference["error"], "the reference"))
+    if "error" in student:
+        return _error_verdict(student["error"], context.label)
+    return None
+
+
+def judge_function_double_backward(student: dict[str, Any], reference: dict[str, Any], context: CaseContext) -> CaseVerdict:
+    if (failure := _class_failure(student, reference, context)) is not None:
+        return failure
+    for index, (got, want) in enumerate(zip(student["runs"], reference["runs"], strict=False)):
+        which = f"{context.label}, upstream gradient {index + 1}"
+        if "error" in want:
+            raise ReferenceFailed(describe_error(want["error"], "the reference"))
+        if "error" in got:
+            return _error_verdict(got["error"], f"double backward of {context.label}")
+        first = compare({"type": "list", "items": got["grads"]}, {"type": "list", "items": want["grads"]}, context.tolerances, "gradient")
+        if first:
+            return CaseVerdict(False, f"{which}: first-order {first.describe(context.reveal)}")
+        if any(w and not g for g, w in zip(got["has_graph"], want["has_graph"], strict=False)):
+            return CaseVerdict(
+                False, f"{which}: with create_graph=True your gradient has no grad_fn", hint=NO_GRAPH_HINT, diagnosis="no_double_backward"
+            )
+        got_second, want_second = {"type": "list", "items": got["second"]}, {"type": "list", "items": want["second"]}
+        second = compare(got_second, want_second, context.tolerances, "second derivative")
+        if second:
+            note, diagnosis = _factor_note(got_second, want_second)
+            return CaseVerdict(False, f"{which}: {second.describe(context.reveal)}", hint=note, diagnosis=diagnosis)
+    return PASSED
+
+
+def judge_function_inplace(student: dict[str, Any], reference: dict[str, Any], context: CaseContext) -> CaseVerdict:
+    if (failure := _class_failure(student, reference, context)) is not None:
+        return failure
+    got, want = student["on_copy"], reference["on_copy"]
+    if "error" in want:
+        raise ReferenceFailed(describe_error(want["error"], "the reference"))
+    if "error" in got:
+        return _error_verdict(got["error"], context.label)
+    entry = context.check.entry
+    if mismatch := compare(got["output"], want["output"], context.tolerances):
+        return _mismatch_verdict(mismatch, context)
+    if _family(got.get("grad_fn")) != _family(want.get("grad_fn")):
+        return CaseVerdict(
+            False,
+            f"{context.label}: after apply, the input's grad_fn is {got.get('grad_fn')}, not {want.get('grad_fn')}",
+            hint=f"Call ctx.mark_dirty(x) in {entry}.forward so autograd knows the input was changed in place.",
+            diagnosis="no_mark_dirty",
+        )
+    if not got["same_object"]:
+        return CaseVerdict(False, f"{context.label}: apply returned a new tensor, not the input it changed in place")
+    if not got["version_bumped"]:
+        return CaseVerdict(False, f"{context.label}: the input was not changed in place (its version counter did not move)")
+    if mismatch := compare(got["grad"], want["grad"], context.tolerances, "the gradient"):
+        return _mismatch_verdict(mismatch, context)
+    leaf, expected_leaf = student["on_leaf"], reference["on_leaf"]
+    if "error" not in expected_leaf:
+        raise ReferenceFailed("the reference was expected to raise on a leaf that requires grad")
+    if "error" not in leaf:
+        return CaseVerdict(
+            False,
+            f"{entry}.apply on a leaf that requires grad should raise (a leaf cannot be changed in place), and it did not",
+            hint="Change x itself in place (x.mul_(k)) and mark it with ctx.mark_dirty(x); autograd then rejects leaves for you.",
+        )
+    return PASSED
+
+
+TRANSFORM_CALLS = {
+    "grad": "torch.func.grad({entry})",
+    "grad_grad": "torch.func.grad(torch.func.grad({entry}))",
+    "vmap": "torch.func.vmap({entry})",
+    "vmap_grad": "torch.func.vmap(torch.func.grad({entry}))",
+}
+
+
+def judge_func_transforms(student: dict[str, Any], reference: dict[str, Any], context: CaseContext) -> CaseVerdict:
+    for name in context.check.transforms:
+        call = TRANSFORM_CALLS[name].format(entry=context.check.entry)
+        want = reference["transforms"][name]
+        if "error" in want:
+            raise ReferenceFailed(describe_error(want["error"], f"the reference under {call}"))
+        got = student["transforms"].get(name, {})
+        label = f"{call} on {context.label}"
+        if "error" in got:
+            return _error_verdict(got["error"], label)
+        if mismatch := compare(got.get("value", {"type": "none"}), want["value"], context.tolerances):
+            note, diagnosis = _factor_note(got["value"], want["value"])
+            return CaseVerdict(False, f"{label}: {mismatch.describe(context.reveal)}", hint=note, diagnosis=diagnosis)
+    return PASSED
+
+
 JUDGES: dict[str, Judge] = {
     "value": judge_value,
     "graph": judge_graph,
@@ -317,6 +500,9 @@ JUDGES: dict[str, Judge] = {
     "function_forward": judge_function_forward,
     "function_backward": judge_function_backward,
     "function_gradcheck": judge_function_gradcheck,
+    "function_double_backward": judge_function_double_backward,
+    "function_inplace": judge_function_inplace,
+    "func_transforms": judge_func_transforms,
 }
 """One judge per check kind; ``grader.course.schema.CheckKind`` lists the same names."""
 
@@ -340,6 +526,38 @@ def _graph_facts(value: dict[str, Any]) -> dict[str, Any]:
         for key, item in sorted(value["items"].items())
     }
     return {"type": "str", "value": repr(facts)}
+
+
+def _fact(value: object) -> dict[str, Any]:
+    return {"type": "str", "value": repr(value)}
+
+
+def _argument_facts(arguments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    facts: list[dict[str, Any]] = []
+    for argument in arguments:
+        if argument.get("tensor"):
+            facts.extend([argument["value"], _fact(argument.get("version_changed")), argument["grad"]])
+    return facts
+
+
+def _backward_facts(run: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "list", "items": [_grads(run), _fact((run.get("returned"), run.get("op_count")))]}
+
+
+def _second_order_facts(run: dict[str, Any]) -> dict[str, Any]:
+    items = [{"type": "list", "items": run["grads"]}, _fact(run["has_graph"]), {"type": "list", "items": run["second"]}]
+    return {"type": "list", "items": items}
+
+
+def _inplace_facts(run: dict[str, Any]) -> dict[str, Any]:
+    if "error" in run:
+        return _raised(run["error"])
+    facts = _fact((run["same_object"], run["version_bumped"], _family(run.get("grad_fn"))))
+    return {"type": "list", "items": [run["output"], facts, run.get("grad", {"type": "none"})]}
+
+
+def _raised_or_not(run: dict[str, Any]) -> dict[str, Any]:
+    return _raised(run["error"]) if "error" in run else _fact("returned")
 
 
 def signature(kind: str, observation: dict[str, Any]) -> dict[str, Any]:
@@ -368,6 +586,7 @@ def signature(kind: str, observation: dict[str, Any]) -> dict[str, Any]:
                     items.append(_graph_facts(call["value"]))
                 if "grad" in call:
                     items.append(call["grad"])
+                items.extend(_argument_facts(call.get("args_after", [])))
         return {"type": "list", "items": items}
     if kind == "function_forward":
         forward = _forward(observation)
@@ -377,7 +596,19 @@ def signature(kind: str, observation: dict[str, Any]) -> dict[str, Any]:
     if kind == "function_backward":
         return {
             "type": "list",
-            "items": [_raised(run["error"]) if "error" in run else _grads(run) for run in observation.get("backwards", [])],
+            "items": [_raised(run["error"]) if "error" in run else _backward_facts(run) for run in observation.get("backwards", [])],
+        }
+    if kind == "function_double_backward":
+        return {
+            "type": "list",
+            "items": [_raised(run["error"]) if "error" in run else _second_order_facts(run) for run in observation["runs"]],
+        }
+    if kind == "function_inplace":
+        return {"type": "list", "items": [_inplace_facts(observation["on_copy"]), _raised_or_not(observation["on_leaf"])]}
+    if kind == "func_transforms":
+        return {
+            "type": "list",
+            "items": [_raised(got["error"]) if "error" in got else got["value"] for _, got in sorted(observation["transforms"].items())],
         }
     if kind == "function_gradcheck":
         return {

@@ -21,10 +21,26 @@ CheckKind = Literal[
     "function_forward",
     "function_backward",
     "function_gradcheck",
+    "function_double_backward",
+    "function_inplace",
+    "func_transforms",
 ]
 """The built-in check kinds; ``grader.checks.kinds`` holds one judge per kind."""
 
-FUNCTION_KINDS: frozenset[str] = frozenset({"function_forward", "function_backward", "function_gradcheck"})
+FUNCTION_KINDS: frozenset[str] = frozenset(
+    {"function_forward", "function_backward", "function_gradcheck", "function_double_backward", "function_inplace"}
+)
+"""Kinds whose ``entry`` is a ``torch.autograd.Function`` fed ``inputs`` (tensors) and ``extra`` (other arguments)."""
+
+TENSOR_INPUT_KINDS: frozenset[str] = FUNCTION_KINDS | {"func_transforms"}
+"""Kinds whose cases give ``inputs`` (tensor specs) instead of ``args``."""
+
+ObservedArg = Literal["value", "version", "grad"]
+Transform = Literal["grad", "grad_grad", "vmap", "vmap_grad"]
+
+
+def _all_transforms() -> list[Transform]:
+    return ["grad", "grad_grad", "vmap", "vmap_grad"]
 
 
 class _Strict(BaseModel):
@@ -85,6 +101,7 @@ class Case(_Strict):
     inputs: list[Any] = Field(default_factory=list)
     extra: list[Any] = Field(default_factory=list)
     upstreams: list[Any] = Field(default_factory=list)
+    requires_grad: list[bool] | None = Field(default=None, description="function kinds: per input (default: all true)")
     describe: str | None = Field(default=None, description="how feedback names this input, e.g. 'a random 3x4 input'")
 
 
@@ -97,6 +114,7 @@ class RandomCases(_Strict):
     inputs: list[Any] = Field(default_factory=list)
     extra: list[Any] = Field(default_factory=list)
     upstreams: list[Any] = Field(default_factory=list)
+    requires_grad: list[bool] | None = None
     describe: str | None = None
 
 
@@ -114,6 +132,14 @@ class Check(_Strict):
     repeat: int = Field(default=1, ge=1, le=10, description="calls per case in one worker; all must match")
     backward: dict[str, str] | None = Field(default=None, description="graph kind: {of: key, grad_of: key}")
     eps: float = Field(default=1e-6, gt=0, description="function_gradcheck finite-difference step")
+    raises: bool = Field(default=False, description="value, function_forward: the reference raises here, so must the student")
+    observe_args: list[ObservedArg] = Field(
+        default_factory=list, description="value: compare tensor arguments after the call (value, version counter, .grad)"
+    )
+    count_ops: list[Annotated[str, Field(pattern=IDENTIFIER)]] = Field(
+        default_factory=list, description="function_backward: aten operators counted during backward, e.g. [mm, addmm]"
+    )
+    transforms: list[Transform] = Field(default_factory=_all_transforms, description="func_transforms: which torch.func transforms")
 
     @model_validator(mode="after")
     def _has_cases(self) -> Check:
@@ -121,6 +147,16 @@ class Check(_Strict):
             raise ValueError("a check needs `cases`, `random` or both")
         if self.visible and self.random is not None:
             raise ValueError("a visible check cannot use `random`: its inputs would have to be released with the seed")
+        only = (
+            ("raises", self.raises, ("value", "function_forward")),
+            ("observe_args", self.observe_args, ("value",)),
+            ("count_ops", self.count_ops, ("function_backward",)),
+        )
+        for key, used, kinds in only:
+            if used and self.kind not in kinds:
+                raise ValueError(f"`{key}` only applies to kind {' or '.join(f'`{k}`' for k in kinds)}")
+        if self.raises and self.repeat > 1:
+            raise ValueError("`raises` checks call once: drop `repeat`")
         if self.backward is not None:
             if self.kind != "graph":
                 raise ValueError("`backward` only applies to kind `graph`")
@@ -215,6 +251,7 @@ __all__ = [
     "Defaults",
     "Exercise",
     "FUNCTION_KINDS",
+    "TENSOR_INPUT_KINDS",
     "Limits",
     "LimitsOverride",
     "Mutant",

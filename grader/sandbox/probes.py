@@ -17,10 +17,13 @@ from types import ModuleType
 from typing import Any
 
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
 
+from grader.sandbox.test_functions import TEST_FUNCTIONS
 from grader.sandbox.wire import decode_tensor, decode_value, encode, encode_tensor
 
 Observation = dict[str, Any]
+NONE: dict[str, Any] = {"type": "none"}
 
 
 def describe_exception(error: BaseException, student_file: str) -> dict[str, Any]:
@@ -67,12 +70,34 @@ def probe_call(module: ModuleType, student_file: str, request: dict[str, Any]) -
     return {"calls": calls}
 
 
+def _argument(record: dict[str, Any]) -> Any:
+    """An input for student code; ``{"type": "function"}`` names a function of the fixed test library."""
+    if record.get("type") == "function":
+        return TEST_FUNCTIONS[str(record.get("name"))]
+    return decode_value(record)
+
+
+def _argument_state(argument: Any, version_before: int | None) -> Observation:
+    """A tensor argument after the call: its value, whether it was changed in place, its ``.grad``."""
+    if type(argument) is not torch.Tensor or version_before is None:
+        return {"tensor": False}
+    return {
+        "tensor": True,
+        "value": encode_tensor(argument.detach()),
+        "version_changed": argument._version != version_before,
+        "grad": encode(argument.grad),
+    }
+
+
 def _one_call(module: ModuleType, request: dict[str, Any]) -> Observation:
     function = _entry(module, request["entry"])
-    args = [decode_value(a) for a in request.get("args", [])]
-    kwargs = {k: decode_value(v) for k, v in request.get("kwargs", {}).items()}
+    args = [_argument(a) for a in request.get("args", [])]
+    kwargs = {k: _argument(v) for k, v in request.get("kwargs", {}).items()}
+    versions = [a._version if type(a) is torch.Tensor else None for a in args]
     result = function(*args, **kwargs)
     observation: Observation = {"value": encode(result)}
+    if request.get("observe_args"):
+        observation["args_after"] = [_argument_state(a, v) for a, v in zip(args, versions, strict=True)]
     backward = request.get("backward")
     if backward:
         if type(result) is not dict:
@@ -101,7 +126,32 @@ def _function_class(module: ModuleType, name: str) -> Observation:
 
 
 def _fresh_inputs(request: dict[str, Any]) -> list[torch.Tensor]:
-    return [decode_tensor(spec).requires_grad_(True) for spec in request["inputs"]]
+    flags = request.get("requires_grad") or [True] * len(request["inputs"])
+    return [decode_tensor(spec).requires_grad_(bool(flag)) for spec, flag in zip(request["inputs"], flags, strict=True)]
+
+
+def _grad_record(tensor: torch.Tensor | None) -> dict[str, Any]:
+    return NONE if tensor is None else encode_tensor(tensor.detach())
+
+
+def _upstream_like(output: torch.Tensor, upstream: dict[str, Any]) -> torch.Tensor:
+    if "fill" in upstream:
+        return torch.full_like(output, float(upstream["fill"]))
+    return decode_tensor(upstream).to(output.dtype)
+
+
+class _OpCounter(TorchDispatchMode):
+    """Counts the named aten operators that run inside it (e.g. matrix products in a backward)."""
+
+    def __init__(self, names: set[str]) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.names = names
+        self.count = 0
+
+    def __torch_dispatch__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+        if func.overloadpacket.__name__ in self.names:
+            self.count += 1
+        return func(*args, **(kwargs or {}))
 
 
 def _apply_once(module: ModuleType, request: dict[str, Any], upstream: dict[str, Any] | None) -> Observation:
@@ -116,10 +166,28 @@ def _apply_once(module: ModuleType, request: dict[str, Any], upstream: dict[str,
     if upstream is not None:
         if type(first) is not torch.Tensor:
             raise TypeError("forward must return a tensor")
-        gradient = torch.full_like(first, float(upstream["fill"])) if "fill" in upstream else decode_tensor(upstream)
-        torch.autograd.backward(first, grad_tensors=gradient)
-        observation["grads"] = [encode_tensor(x.grad) if x.grad is not None else {"type": "none"} for x in inputs]
+        gradient = _upstream_like(first, upstream)
+        if request.get("count_ops"):
+            with _OpCounter(set(request["count_ops"])) as counter:
+                torch.autograd.backward(first, grad_tensors=gradient)
+            observation["op_count"] = counter.count
+        else:
+            torch.autograd.backward(first, grad_tensors=gradient)
+        observation["grads"] = [_grad_record(x.grad) for x in inputs]
+        if not all(x.requires_grad for x in inputs) and type(output) is torch.Tensor:
+            observation["returned"] = _what_backward_returns(cls, request, extra, upstream)
     return observation
+
+
+def _what_backward_returns(cls: Any, request: dict[str, Any], extra: list[Any], upstream: dict[str, Any]) -> list[bool]:
+    """Which gradients backward itself returns as None, before autograd drops those nobody needs."""
+    inputs = _fresh_inputs(request)
+    output = cls.apply(*inputs, *extra)
+    if type(output) is not torch.Tensor or output.grad_fn is None:
+        raise TypeError("forward must return a tensor computed from the inputs")
+    returned = output.grad_fn.apply(_upstream_like(output, upstream))  # type: ignore[attr-defined]
+    items = list(returned) if type(returned) in (tuple, list) else [returned]
+    return [item is None for item in items]
 
 
 def probe_jacobian(module: ModuleType, student_file: str, request: dict[str, Any]) -> Observation:
@@ -166,9 +234,105 @@ def _jacobian(module: ModuleType, request: dict[str, Any]) -> Observation:
     return {"output": encode(output), "rows": rows, "shifted": shifted, "zero_upstream": zero_upstream}
 
 
+def probe_second_order(module: ModuleType, student_file: str, request: dict[str, Any]) -> Observation:
+    """First-order gradients with ``create_graph=True`` and the derivative of their sum, per upstream."""
+    checked = _guarded(student_file, lambda: _function_class(module, request["entry"]))
+    if "error" in checked:
+        return checked
+    runs = [_guarded(student_file, partial(_second_order_once, module, request, upstream)) for upstream in request["upstreams"]]
+    return {"runs": runs}
+
+
+def _second_order_once(module: ModuleType, request: dict[str, Any], upstream: dict[str, Any]) -> Observation:
+    cls = _entry(module, request["entry"])
+    inputs = _fresh_inputs(request)
+    extra = [decode_value(e) for e in request.get("extra", [])]
+    output = cls.apply(*inputs, *extra)
+    first = output[0] if type(output) is tuple else output
+    if type(first) is not torch.Tensor:
+        raise TypeError("forward must return a tensor")
+    wanted = [x for x in inputs if x.requires_grad]
+    grads = torch.autograd.grad(first, wanted, grad_outputs=_upstream_like(first, upstream), create_graph=True, allow_unused=True)
+    differentiable = [g for g in grads if g is not None and g.requires_grad]
+    second: tuple[torch.Tensor | None, ...] = (None,) * len(wanted)
+    if differentiable:
+        total = torch.stack([g.sum() for g in differentiable]).sum()
+        second = torch.autograd.grad(total, wanted, allow_unused=True)
+    return {
+        "grads": [_grad_record(g) for g in grads],
+        "has_graph": [g is not None and g.requires_grad for g in grads],
+        "second": [_grad_record(s) for s in second],
+    }
+
+
+def probe_inplace(module: ModuleType, student_file: str, request: dict[str, Any]) -> Observation:
+    """An in-place Function on a non-leaf (identity, version, grad_fn, gradient) and on a leaf (must raise)."""
+    checked = _guarded(student_file, lambda: _function_class(module, request["entry"]))
+    if "error" in checked:
+        return checked
+    on_copy = _guarded(student_file, lambda: _inplace_on_copy(module, request))
+    on_leaf = _guarded(student_file, lambda: _inplace_on_leaf(module, request))
+    return {"on_copy": on_copy, "on_leaf": on_leaf}
+
+
+def _inplace_on_copy(module: ModuleType, request: dict[str, Any]) -> Observation:
+    cls = _entry(module, request["entry"])
+    extra = [decode_value(e) for e in request.get("extra", [])]
+    leaf = decode_tensor(request["inputs"][0]).requires_grad_(True)
+    copy = leaf.clone()
+    version = copy._version
+    output = cls.apply(copy, *extra)
+    observation: Observation = {
+        "output": encode(output),
+        "same_object": output is copy,
+        "version_bumped": copy._version > version,
+        "grad_fn": None if copy.grad_fn is None else type(copy.grad_fn).__name__,
+    }
+    if type(output) is not torch.Tensor:
+        raise TypeError("forward must return a tensor")
+    torch.autograd.backward(output, grad_tensors=_upstream_like(output, request["upstreams"][0]))
+    observation["grad"] = _grad_record(leaf.grad)
+    return observation
+
+
+def _inplace_on_leaf(module: ModuleType, request: dict[str, Any]) -> Observation:
+    cls = _entry(module, request["entry"])
+    extra = [decode_value(e) for e in request.get("extra", [])]
+    cls.apply(decode_tensor(request["inputs"][0]).requires_grad_(True), *extra)
+    return {"raised": False}
+
+
+def probe_transforms(module: ModuleType, student_file: str, request: dict[str, Any]) -> Observation:
+    """``torch.func`` transforms of a plain function over the points of one input, each guarded alone."""
+    point = decode_tensor(request["inputs"][0])
+    entry = request["entry"]
+    return {"transforms": {name: _guarded(student_file, partial(_transform, module, entry, name, point)) for name in request["transforms"]}}
+
+
+def _transform(module: ModuleType, entry: str, name: str, point: torch.Tensor) -> Observation:
+    from torch import func
+
+    function = _entry(module, entry)
+    points = point.reshape(-1)
+    if name == "grad":
+        value = torch.stack([func.grad(function)(x) for x in points])
+    elif name == "grad_grad":
+        value = torch.stack([func.grad(func.grad(function))(x) for x in points])
+    elif name == "vmap":
+        value = func.vmap(function)(points)
+    else:
+        value = func.vmap(func.grad(function))(points)
+    if type(value) is torch.Tensor:
+        value = value.reshape(point.shape)
+    return {"value": encode(value)}
+
+
 PROBES: dict[str, Callable[[ModuleType, str, dict[str, Any]], Observation]] = {
     "call": probe_call,
     "apply": probe_apply,
     "jacobian": probe_jacobian,
+    "second_order": probe_second_order,
+    "inplace": probe_inplace,
+    "transforms": probe_transforms,
 }
 """Probe operations by name: the only things a plan can ask a worker to do."""
