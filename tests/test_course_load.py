@@ -107,7 +107,8 @@ def test_a_wrong_kind_suggests_the_closest_literal(tmp_path: Path) -> None:
     assert problems == [
         (
             "course.yaml:11:15: exercises[0].checks[0].kind: expected one of `value`, `figure`, `graph`, "
-            '`function_forward`, `function_backward`, `function_gradcheck`, found "function_backwards"; '
+            "`function_forward`, `function_backward`, `function_gradcheck`, `function_double_backward`, "
+            '`function_inplace`, `func_transforms`, found "function_backwards"; '
             "did you mean `function_backward`?"
         )
     ]

@@ -289,7 +289,7 @@ def judge_function_backward(student: dict[str, Any], reference: dict[str, Any], 
             if context.reveal and index < len(upstreams):
                 which = f"upstream gradient {upstreams[index]!r}"
             message = f"{context.label}, {which}: {mismatch.describe(context.reveal)}"
-            if any(item.get("type") == "none" for item in got["grads"]):
+            if any(g.get("type") == "none" and w.get("type") != "none" for g, w in zip(got["grads"], want["grads"], strict=False)):
                 message = f"{context.label}: backward returned None for an input that needs a gradient"
             if diagnosis:
                 return CaseVerdict(False, f"{diagnosis[0]} ({message})", hint=diagnosis[0], diagnosis=diagnosis[1])
@@ -340,7 +340,9 @@ def _diagnose_backward(got: list[dict[str, Any]], want: list[dict[str, Any]]) ->
         )
     factors = [ratio(g, w) for g, w in zip(got, want, strict=False)]
     known = [k for k in factors if k is not None]
-    if known and all(abs(k - known[0]) < 1e-6 for k in known) and abs(known[0] - 1) > 1e-6:
+    # At one scalar point any backward linear in grad_output has a "constant factor": it says nothing then.
+    informative = max(int(np.count_nonzero(w)) for w in want_numbers) >= 2  # type: ignore[arg-type]
+    if informative and known and all(abs(k - known[0]) < 1e-6 for k in known) and abs(known[0] - 1) > 1e-6:
         if abs(known[0] + 1) < 1e-6:
             return "Your backward has the sign flipped: gradient = -reference.", "sign_flipped"
         return f"Your backward is off by a constant factor {known[0]:.6g} (same factor at every upstream gradient).", "constant_factor"
@@ -395,9 +397,10 @@ def judge_function_gradcheck(student: dict[str, Any], reference: dict[str, Any],
 
 
 NO_GRAPH_HINT = (
-    "Your gradient carries no graph, so double backward sees a zero second derivative. Save tensors with "
-    "ctx.save_for_backward (return intermediates as extra outputs and save those) instead of keeping them as ctx "
-    "attributes, and compute backward from them with differentiable torch operations."
+    "Your gradient carries no graph, so double backward sees a zero second derivative. Compute backward with "
+    "differentiable torch operations from tensors saved with ctx.save_for_backward (return intermediates as extra "
+    "outputs and save those): not from tensors kept as ctx attributes, not under torch.no_grad() or "
+    "@once_differentiable, not through .detach() or numpy."
 )
 
 
