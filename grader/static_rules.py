@@ -56,11 +56,12 @@ def autograd_use(file_name: str, source: str) -> str | None:
     for node in ast.walk(tree):
         what = _autograd_in(node)
         if what is not None:
-            line = getattr(node, "lineno", 0) or 0
-            found.append((line, what))
+            # ordered by place, innermost first: `torch.autograd.grad` is named as torch.autograd
+            place = (getattr(node, "lineno", 0) or 0, getattr(node, "col_offset", 0) or 0, getattr(node, "end_col_offset", 0) or 0)
+            found.append((place, what))
     if not found:
         return None
-    line, what = min(found)
+    (line, _, _), what = min(found)
     code = lines[line - 1].strip()[:120] if 0 < line <= len(lines) else ""
     return (
         f"{file_name} line {line}: `{code}` uses {what}; this exercise is solved without autograd: "
