@@ -456,8 +456,15 @@ def judge_function_inplace(student: dict[str, Any], reference: dict[str, Any], c
         )
     if not got["same_object"]:
         return CaseVerdict(False, f"{context.label}: apply returned a new tensor, not the input it changed in place")
+    if mismatch := compare(got["input_after"], want["input_after"], context.tolerances, "the input after apply"):
+        return CaseVerdict(False, f"{context.label}: the input itself must hold the result: {mismatch.describe(context.reveal)}")
     if not got["version_bumped"]:
-        return CaseVerdict(False, f"{context.label}: the input was not changed in place (its version counter did not move)")
+        return CaseVerdict(
+            False,
+            f"{context.label}: the input was changed behind autograd's back (its version counter did not move)",
+            hint="Change the tensor itself with an in-place operation such as x.mul_(k), not through x.data.",
+            diagnosis="untracked_change",
+        )
     if mismatch := compare(got["grad"], want["grad"], context.tolerances, "the gradient"):
         return _mismatch_verdict(mismatch, context)
     leaf, expected_leaf = student["on_leaf"], reference["on_leaf"]
@@ -556,7 +563,7 @@ def _inplace_facts(run: dict[str, Any]) -> dict[str, Any]:
     if "error" in run:
         return _raised(run["error"])
     facts = _fact((run["same_object"], run["version_bumped"], _family(run.get("grad_fn"))))
-    return {"type": "list", "items": [run["output"], facts, run.get("grad", {"type": "none"})]}
+    return {"type": "list", "items": [run["output"], run["input_after"], facts, run.get("grad", {"type": "none"})]}
 
 
 def _raised_or_not(run: dict[str, Any]) -> dict[str, Any]:
@@ -617,6 +624,7 @@ def signature(kind: str, observation: dict[str, Any]) -> dict[str, Any]:
         return {
             "type": "list",
             "items": [{"type": "list", "items": row} for row in observation.get("rows", [])]
-            + [{"type": "list", "items": observation.get("zero_upstream", [])}],
+            + [{"type": "list", "items": observation.get("zero_upstream", [])}]
+            + [{"type": "list", "items": pair} for pair in observation.get("shifted", [])],
         }
     return {"type": "none"}

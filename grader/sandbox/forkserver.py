@@ -350,7 +350,9 @@ def warm_up() -> None:
 
     torch.set_num_threads(1)
     torch.set_num_interop_threads(1)
-    # backward(grad_tensors=...) imports this (and sympy) on first use: 0.4 s in every worker otherwise.
+    # Imported on first use, in every worker otherwise: symbolic_shapes (and sympy) by backward(grad_tensors=...),
+    # 0.4 s; dynamo by torch.func transforms and dispatch modes, 2.6 s.
+    import torch._dynamo
     import torch.fx.experimental.symbolic_shapes
 
     try:

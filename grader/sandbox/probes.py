@@ -285,6 +285,7 @@ def _inplace_on_copy(module: ModuleType, request: dict[str, Any]) -> Observation
     observation: Observation = {
         "output": encode(output),
         "same_object": output is copy,
+        "input_after": encode_tensor(copy.detach()),
         "version_bumped": copy._version > version,
         "grad_fn": None if copy.grad_fn is None else type(copy.grad_fn).__name__,
     }

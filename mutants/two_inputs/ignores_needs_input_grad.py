@@ -1,0 +1,17 @@
+"""M16: both gradients are always computed and returned, even for an input that does not require grad."""
+
+import torch
+
+
+class Poly2(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, u, v):
+        ctx.save_for_backward(u, v)
+        return u * v + u**2 + v**3
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        u, v = ctx.saved_tensors
+        grad_u = grad_output * (v + 2 * u)
+        grad_v = grad_output * (u + 3 * v**2)
+        return grad_u, grad_v

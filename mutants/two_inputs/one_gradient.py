@@ -1,0 +1,15 @@
+"""M12: backward returns a single gradient (the sum of both partials) for a Function of two inputs."""
+
+import torch
+
+
+class Poly2(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, u, v):
+        ctx.save_for_backward(u, v)
+        return u * v + u**2 + v**3
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        u, v = ctx.saved_tensors
+        return grad_output * ((v + 2 * u) + (u + 3 * v**2))

@@ -1,0 +1,19 @@
+# expect: points=7 hint=-
+# Correct: u computed under torch.no_grad() (a constant as well), backward with an all-ones gradient, and x**3 via pow.
+import torch
+
+
+def detached_product_grad(x):
+    leaf = x.clone().detach().requires_grad_()
+    with torch.no_grad():
+        u = leaf * leaf
+    z = u * leaf
+    z.backward(torch.ones_like(z))
+    return leaf.grad
+
+
+def full_product_grad(x):
+    leaf = x.clone().detach().requires_grad_()
+    z = leaf**3
+    z.backward(torch.ones_like(z))
+    return leaf.grad

@@ -1,0 +1,15 @@
+# expect: points=7 hint=needs_input_grad
+# Wrong for frozen inputs only: both gradients always returned (10 - frozen_v 1 - frozen_input_random 2).
+import torch
+
+
+class Poly2(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, u, v):
+        ctx.save_for_backward(u, v)
+        return u * v + u**2 + v**3
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        u, v = ctx.saved_tensors
+        return grad_output * (v + 2 * u), grad_output * (u + 3 * v**2)
