@@ -1,6 +1,5 @@
 # expect: points=7 hint=-
 # Wrong: forward never adds the bias (backward is right): forward, wrapper and both gradchecks fail (1+1+1+1+1 lost). No declared mistake fits.
-# xfail: gradcheck mutant hints compare backward rows only, so a correct backward under a wrong forward is matched to ignores_needs_input_grad (which passes gradcheck)
 import torch
 
 
