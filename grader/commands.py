@@ -21,7 +21,7 @@ from grader.evaluate import evaluate_baseline, mutant_path
 from grader.plan import build_plan
 from grader.report.gradebook_csv import write_gradebook
 from grader.report.records_json import safe_file_stem, write_submission_json
-from grader.results import SubmissionResult
+from grader.results import CheckResult, SubmissionResult
 from grader.sandbox.client import ForkServer
 from grader.submissions import SourceFile, Submission, discover, load_submission, read_source
 
@@ -103,6 +103,11 @@ class ValidationReport:
         self.lines.append((ok, text))
 
 
+def _names(checks: list[CheckResult], shown: int = 3) -> str:
+    names = [c.name for c in checks]
+    return ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
+
+
 def validate(loaded: LoadedCourse, parallel: int = 2) -> ValidationReport:
     """``grade validate``: the course tests itself.
 
@@ -164,7 +169,7 @@ def validate(loaded: LoadedCourse, parallel: int = 2) -> ValidationReport:
                 )
             else:
                 report.add(
-                    True, f"{exercise.id}/{mutant.name}: caught by {', '.join(c.name for c in failed)}; hint given in {named[0].name}"
+                    True, f"{exercise.id}/{mutant.name}: caught by {_names(failed)}; hint given in {named[0].name}"
                 )
     return report
 

@@ -24,7 +24,28 @@ REPO = Path(__file__).resolve().parents[1]
 CLASS = REPO / "examples" / "class"
 EXPECTED_MD = CLASS / "EXPECTED.md"
 ZOE = unicodedata.normalize("NFC", "Zoë Müller")
-HEADER = ["submission", "square", "chain_rule", "partials", "grid_derivative", "leaf_tensors", "custom_square", "total"]
+HEADER = [
+    "submission",
+    "square",
+    "chain_rule",
+    "partials",
+    "vjp",
+    "accumulation",
+    "detach",
+    "grid_derivative",
+    "leaf_tensors",
+    "gradient_checker",
+    "by_hand",
+    "custom_square",
+    "saved_tensors",
+    "two_inputs",
+    "legendre",
+    "linear_function",
+    "surrogate_gradients",
+    "inplace_function",
+    "double_backward",
+    "total",
+]
 CHECK_KEYS = {"name", "status", "points", "max_points", "visible", "message"}
 
 

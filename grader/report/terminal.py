@@ -277,7 +277,7 @@ def render_validation(report: ValidationReportLike, console: Console) -> None:
     """Each validation finding with an OK/FAIL marker, then one verdict line an instructor can act on."""
     for ok, text in report.lines:
         marker = Text("  OK", style="bold green") if ok else Text("FAIL", style="bold red")
-        console.print(Text.assemble(marker, " ", _clean(console, text)))
+        console.print(Text.assemble(marker, " ", _clean(console, text)), soft_wrap=True)  # one finding, one line: greppable
     failed = sum(1 for ok, _ in report.lines if not ok)
     total = len(report.lines)
     if report.ok:
