@@ -72,7 +72,9 @@ def _reference_value(observation: dict[str, Any], key: str = "value") -> dict[st
     return value
 
 
-def _factor_note(actual: dict[str, Any], expected: dict[str, Any]) -> tuple[str | None, str | None]:
+def _factor_note(actual: dict[str, Any], expected: dict[str, Any], reveal: bool) -> tuple[str | None, str | None]:
+    """A constant factor between the student's result and the reference's, named only in visible checks:
+    in a hidden one the factor can give a hidden input away (1/lambda of a random lambda)."""
     k = ratio(actual, expected)
     if k is None or abs(k - 1) < 1e-3:  # a factor this close to 1 is a numerical error, not a missing constant
         return None, None
@@ -80,7 +82,8 @@ def _factor_note(actual: dict[str, Any], expected: dict[str, Any]) -> tuple[str 
         return "Your result has the right size but the opposite sign.", "sign_flipped"
     if abs(k) < 1e-12:
         return "Your result is zero where it should not be.", "zero"
-    return f"Your result is exactly {k:.6g} times the expected one (same factor everywhere): a constant factor is off.", "constant_factor"
+    factor = f"exactly {k:.6g} times" if reveal else "a constant multiple of"
+    return f"Your result is {factor} the expected one (same factor everywhere): a constant factor is off.", "constant_factor"
 
 
 def _judge_raises(got: dict[str, Any], expected: dict[str, Any], key: str, context: CaseContext) -> CaseVerdict:
@@ -158,7 +161,7 @@ def judge_value(student: dict[str, Any], reference: dict[str, Any], context: Cas
                 "create fresh tensors inside the function on every call.",
                 diagnosis="state_between_calls",
             )
-        note, diagnosis = _factor_note(call["value"], expected)
+        note, diagnosis = _factor_note(call["value"], expected, context.reveal)
         verdict = _mismatch_verdict(mismatch, context)
         return CaseVerdict(passed=False, message=verdict.message, hint=note, diagnosis=diagnosis)
     return PASSED
@@ -281,7 +284,7 @@ def judge_function_backward(student: dict[str, Any], reference: dict[str, Any], 
     for run in got_runs:
         if "error" in run:
             return _error_verdict(run["error"], f"backward of {context.label}")
-    diagnosis = _diagnose_backward([_grads(r) for r in got_runs], [_grads(r) for r in expected_runs])
+    diagnosis = _diagnose_backward([_grads(r) for r in got_runs], [_grads(r) for r in expected_runs], context.reveal)
     for index, (got, want) in enumerate(zip(got_runs, expected_runs, strict=False)):
         mismatch = compare(_grads(got), _grads(want), context.tolerances, "gradient")
         if mismatch:
@@ -322,7 +325,7 @@ def _judge_backward_economy(got: dict[str, Any], want: dict[str, Any], context: 
     return PASSED
 
 
-def _diagnose_backward(got: list[dict[str, Any]], want: list[dict[str, Any]]) -> tuple[str, str] | None:
+def _diagnose_backward(got: list[dict[str, Any]], want: list[dict[str, Any]], reveal: bool) -> tuple[str, str] | None:
     """Named probes over all upstream gradients of one input point."""
     try:
         got_numbers = [flat_numbers(g) for g in got]
@@ -345,7 +348,8 @@ def _diagnose_backward(got: list[dict[str, Any]], want: list[dict[str, Any]]) ->
     if informative and known and all(abs(k - known[0]) < 1e-6 for k in known) and abs(known[0] - 1) > 1e-6:
         if abs(known[0] + 1) < 1e-6:
             return "Your backward has the sign flipped: gradient = -reference.", "sign_flipped"
-        return f"Your backward is off by a constant factor {known[0]:.6g} (same factor at every upstream gradient).", "constant_factor"
+        factor = f" {known[0]:.6g}" if reveal else ""
+        return f"Your backward is off by a constant factor{factor} (same factor at every upstream gradient).", "constant_factor"
     return None
 
 
@@ -431,7 +435,7 @@ def judge_function_double_backward(student: dict[str, Any], reference: dict[str,
         got_second, want_second = {"type": "list", "items": got["second"]}, {"type": "list", "items": want["second"]}
         second = compare(got_second, want_second, context.tolerances, "second derivative")
         if second:
-            note, diagnosis = _factor_note(got_second, want_second)
+            note, diagnosis = _factor_note(got_second, want_second, context.reveal)
             return CaseVerdict(False, f"{which}: {second.describe(context.reveal)}", hint=note, diagnosis=diagnosis)
     return PASSED
 
@@ -498,7 +502,7 @@ def judge_func_transforms(student: dict[str, Any], reference: dict[str, Any], co
         if "error" in got:
             return _error_verdict(got["error"], label)
         if mismatch := compare(got.get("value", {"type": "none"}), want["value"], context.tolerances):
-            note, diagnosis = _factor_note(got["value"], want["value"])
+            note, diagnosis = _factor_note(got["value"], want["value"], context.reveal)
             return CaseVerdict(False, f"{label}: {mismatch.describe(context.reveal)}", hint=note, diagnosis=diagnosis)
     return PASSED
 
