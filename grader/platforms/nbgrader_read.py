@@ -16,8 +16,6 @@ import unicodedata
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
 from grader.errors import UsageError
 from grader.platforms.nbgrader_names import solution_id
 from grader.submissions import MAX_SOURCE_BYTES, SourceFile, Submission
@@ -31,6 +29,8 @@ def without_magics(source: str) -> str:
 
 
 def _read_notebook(path: Path) -> tuple[Any | None, str | None]:
+    import nbformat  # the optional `nbgrader` extra; imported here so `grade run` on plain folders never needs it
+
     try:
         if path.stat().st_size > 50 * MAX_SOURCE_BYTES:
             return None, f"{path.name} is {path.stat().st_size} bytes, too large to be a submitted notebook"
