@@ -29,7 +29,7 @@ import zipfile
 from pathlib import Path
 
 import grader
-from grader.course.load import LoadedCourse
+from grader.course.load import LoadedCourse, load_course
 from grader.engine import GradeOptions, grade
 from grader.errors import CourseError, GraderError, UsageError
 from grader.report.gradescope import failure_results, gradescope_results, write_results
@@ -170,6 +170,19 @@ def grade_submission(loaded: LoadedCourse, submission_dir: Path, results: Path, 
         return 3
 
 
+def grade_course_path(course: Path, submission_dir: Path, results: Path, jobs: int = 1) -> int:
+    """Load the course, then grade; a course that does not load is "the autograder failed" too."""
+    try:
+        loaded = load_course(course)
+    except CourseError as error:
+        write_results(results, failure_results("course error:\n" + "\n".join(error.problems)))
+        return error.exit_code
+    except Exception:
+        write_results(results, failure_results(traceback.format_exc()))
+        return 3
+    return grade_submission(loaded, submission_dir, results, jobs=jobs)
+
+
 def write_class_results(results: list[SubmissionResult], out: Path) -> list[Path]:
     """``grade run --format gradescope``: ``OUT/gradescope/<submission>/results.json`` for each submission."""
     written = []
@@ -192,4 +205,4 @@ def unpack(bundle: Path, target: Path) -> Path:
     return target
 
 
-__all__ = ["build_bundle", "grade_submission", "read_submission", "unpack", "write_class_results"]
+__all__ = ["build_bundle", "grade_course_path", "grade_submission", "read_submission", "unpack", "write_class_results"]

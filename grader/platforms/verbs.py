@@ -71,13 +71,18 @@ def run_platform_verb(loaded: LoadedCourse, args: argparse.Namespace, console: C
             console.print(f"  note: {note}", markup=False)
         console.print(f"Next: cd {report.course_dir} && nbgrader generate_assignment {report.assignment}", markup=False)
         return EXIT_OK
-    from grader.platforms.gradescope import build_bundle, grade_submission
+    from grader.platforms.gradescope import build_bundle
 
-    if args.platform_verb == "build":
-        names = build_bundle(loaded, args.out)
-        console.print(f"Wrote the Gradescope autograder {args.out} ({len(names)} files); upload it as the assignment's autograder.")
-        return EXIT_OK
-    return grade_submission(loaded, args.submission, args.results, jobs=args.jobs)
+    names = build_bundle(loaded, args.out)
+    console.print(f"Wrote the Gradescope autograder {args.out} ({len(names)} files); upload it as the assignment's autograder.")
+    return EXIT_OK
+
+
+def grade_in_gradescope(args: argparse.Namespace) -> int:
+    """``grade gradescope grade``: inside the container, where every failure must still become a results.json."""
+    from grader.platforms.gradescope import grade_course_path
+
+    return grade_course_path(args.course, args.submission, args.results, jobs=args.jobs)
 
 
 @dataclass(frozen=True)
