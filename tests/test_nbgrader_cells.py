@@ -195,3 +195,22 @@ def test_magics_become_harmless_lines() -> None:
     source = without_magics("%matplotlib inline\nx = 1\nif x:\n    !pip list\n")
     ast.parse(source)
     assert "x = 1" in source
+
+
+def test_gradebook_flags_without_an_nbgrader_tree_are_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from grader.cli import main
+
+    folder = tmp_path / "class" / "alice"
+    folder.mkdir(parents=True)
+    code = main(["--course", str(REPO), "run", str(tmp_path / "class"), "--out", str(tmp_path / "out"), "--write-gradebook"])
+    assert code == 2
+    assert "--write-gradebook" in capsys.readouterr().err
+
+
+def test_writing_grades_before_generate_assignment_says_what_to_run(tmp_path: Path) -> None:
+    from grader.errors import UsageError
+    from grader.platforms.nbgrader_gradebook import write_grades
+
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\nc.CourseDirectory.course_id = 'demo'\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="nbgrader generate_assignment ps9"):
+        write_grades(tmp_path, "ps9", [])

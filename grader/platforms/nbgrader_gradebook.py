@@ -47,16 +47,16 @@ def write_grades(course_dir: Path, assignment: str, results: list[SubmissionResu
     from nbgrader.api import Gradebook, MissingEntry
 
     db_url, course_id = gradebook_settings(course_dir)
+    first_step = f"run `nbgrader generate_assignment {assignment}` in {course_dir} first (it records the grade cells)"
+    if db_url.startswith("sqlite:///") and not Path(db_url.removeprefix("sqlite:///")).is_file():
+        raise UsageError(f"{db_url}: no nbgrader gradebook yet; {first_step}")
     written = 0
     unmatched: set[str] = set()
     with Gradebook(db_url, course_id=course_id) as gradebook:
         try:
             row = gradebook.find_assignment(assignment)
         except MissingEntry:
-            raise UsageError(
-                f"{db_url}: no assignment `{assignment}` in nbgrader's gradebook; run `nbgrader generate_assignment {assignment}` "
-                f"in {course_dir} first (it records the grade cells)"
-            ) from None
+            raise UsageError(f"{db_url}: no assignment `{assignment}` in nbgrader's gradebook; {first_step}") from None
         notebook_of = {cell.name: notebook.name for notebook in row.notebooks for cell in notebook.grade_cells}
         for result in results:
             gradebook.update_or_create_student(result.submission)
