@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -29,7 +30,8 @@ BIN = Path(sys.executable).parent
 
 def _run(args: list[str], cwd: Path) -> float:
     started = time.monotonic()
-    completed = subprocess.run(args, cwd=cwd, capture_output=True, text=True)
+    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}  # nbgrader runs `alembic` and the kernel from PATH
+    completed = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
     if completed.returncode != 0:
         sys.exit(f"{' '.join(args)} failed:\n{completed.stderr[-3000:]}")
     return time.monotonic() - started
