@@ -22,6 +22,7 @@ from grader import commands
 from grader.course.load import LoadedCourse, load_course
 from grader.engine import GradeOptions
 from grader.errors import CourseError, GraderError
+from grader.platforms import verbs as platform_verbs
 from grader.report.terminal import render_check, render_class_summary, render_validation
 from grader.results import EXIT_CHECKS_FAILED, EXIT_GRADER_FAILED, EXIT_OK, EXIT_USAGE, SubmissionResult
 
@@ -44,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     release.add_argument("--force", action="store_true", help="replace OUT if it is not empty")
 
     run = verbs.add_parser("run", help="instructors: grade a class with the hidden checks")
-    run.add_argument("paths", nargs="+", type=Path, help="submission folders, or folders of them")
+    run.add_argument("paths", nargs="*", type=Path, help="submission folders, or folders of them, or nbgrader's COURSE_DIR/submitted")
     run.add_argument("--out", type=Path, required=True, help="where gradebook.csv and per-submission JSON go")
     run.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="workers in parallel (default: the number of cores)")
     run.add_argument(
@@ -53,6 +54,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--time-limit", type=float, default=None, help="override every exercise's wall-clock limit (seconds)")
     run.add_argument("--exercise", action="append", default=[], help="grade only this exercise (repeatable)")
     run.add_argument("--quiet", action="store_true", help="print only the final line")
+    platform_verbs.add_run_options(run)
+    platform_verbs.add_parsers(verbs)
     return parser
 
 
@@ -64,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     console = Console(highlight=False)
     errors = Console(stderr=True, highlight=False)
+    if args.verb == "gradescope" and args.platform_verb == "grade":
+        return platform_verbs.grade_in_gradescope(args)  # must write results.json whatever fails, the course load included
     try:
         loaded = _load(args.course)
         if args.verb == "check":
@@ -78,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_OK
         if args.verb == "run":
             return _run(loaded, args, console)
+        if args.verb in ("nbgrader", "gradescope"):
+            return platform_verbs.run_platform_verb(loaded, args, console)
     except CourseError as error:
         errors.print(f"[bold red]course error[/] ({len(error.problems)} problem{'s' if len(error.problems) != 1 else ''}):", markup=True)
         for problem in error.problems:
@@ -122,10 +129,12 @@ def _run(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> in
     )
     if args.exercise:
         commands._check_exercises(loaded, args.exercise)
-    outcome = commands.run_class(loaded, list(args.paths), args.out, options, progress)
+    submissions, nbgrader_tree = platform_verbs.run_submissions(loaded, args)
+    outcome = commands.run_class(loaded, list(args.paths), args.out, options, progress, submissions)
     ids = list(options.exercises) or commands.exercise_ids(loaded)
     if not args.quiet:
         render_class_summary(outcome.run.results, ids, console)
+    platform_verbs.after_run(outcome.run.results, args, args.out, nbgrader_tree, console)
     elapsed = time.monotonic() - started
     console.print(
         f"graded {done} submissions in {elapsed:.1f} s (isolation: {outcome.run.isolation}); gradebook: {outcome.gradebook}",

@@ -51,12 +51,15 @@ def run_class(
     out: Path,
     options: GradeOptions,
     progress: Progress | None = None,
+    submissions: list[Submission] | None = None,
 ) -> ClassRun:
     """``grade run``: every submission under ``paths``; per-submission JSON and the gradebook in ``out``.
 
     Each submission's record is written as soon as it is assembled, so nothing already graded is lost.
+    ``submissions`` already read (e.g. from nbgrader's ``submitted/`` tree) replace discovering ``paths``.
     """
-    submissions = discover(paths, exercise_ids(loaded))
+    if submissions is None:
+        submissions = discover(paths, exercise_ids(loaded))
     out.mkdir(parents=True, exist_ok=True)
     records_dir = out / "submissions"
     records_dir.mkdir(exist_ok=True)

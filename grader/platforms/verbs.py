@@ -1,0 +1,135 @@
+"""The platform verbs of the ``grade`` command, kept out of :mod:`grader.cli` so that stays small.
+
+``grade nbgrader build``, ``grade gradescope build|grade`` and the ``grade run`` options that read
+nbgrader's ``submitted/`` tree, write its gradebook or write Gradescope ``results.json`` files.
+Each verb calls one library function and renders its record; nothing here grades.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from grader.course.load import LoadedCourse
+from grader.errors import UsageError
+from grader.results import EXIT_OK
+from grader.submissions import Submission
+
+NBGRADER_MISSING = "nbgrader is not installed: install the optional extra with `pip install -c constraints.txt -e '.[nbgrader]'`"
+
+
+def add_parsers(verbs: Any) -> None:
+    """``grade nbgrader ...`` and ``grade gradescope ...``."""
+    nbgrader = verbs.add_parser("nbgrader", help="instructors: the course as an nbgrader course directory")
+    nbgrader_verbs = nbgrader.add_subparsers(dest="platform_verb", required=True)
+    build = nbgrader_verbs.add_parser("build", help="write nbgrader_config.py and source/<assignment>/ notebooks")
+    build.add_argument("course_dir", type=Path, help="the nbgrader course directory to write")
+    build.add_argument("--assignment", default=None, help="assignment name (default: the course id)")
+    build.add_argument("--one-notebook", action="store_true", help="all exercises in one notebook instead of one per exercise")
+    build.add_argument("--force", action="store_true", help="replace the assignment's source notebooks")
+
+    gradescope = verbs.add_parser("gradescope", help="instructors: the Gradescope autograder")
+    gradescope_verbs = gradescope.add_subparsers(dest="platform_verb", required=True)
+    bundle = gradescope_verbs.add_parser("build", help="write the autograder zip to upload to Gradescope")
+    bundle.add_argument("out", type=Path, help="the .zip to write")
+    inside = gradescope_verbs.add_parser("grade", help="inside Gradescope: grade one submission into results.json (run_autograder)")
+    inside.add_argument("submission", type=Path)
+    inside.add_argument("--results", type=Path, required=True, help="where results.json goes")
+    inside.add_argument("--jobs", type=int, default=1)
+
+
+def add_run_options(run: argparse.ArgumentParser) -> None:
+    """Options of ``grade run`` for the classroom platforms."""
+    run.add_argument("--nbgrader", type=Path, default=None, metavar="COURSE_DIR", help="grade COURSE_DIR/submitted/<student>/<assignment>/")
+    run.add_argument("--assignment", default=None, help="with an nbgrader tree: the assignment (default: the only one, or the course id)")
+    run.add_argument("--write-gradebook", action="store_true", help="with an nbgrader tree: store the scores in nbgrader's gradebook")
+    run.add_argument(
+        "--format",
+        dest="formats",
+        action="append",
+        choices=["gradescope"],
+        default=[],
+        help="also write OUT/gradescope/<name>/results.json",
+    )
+
+
+def run_platform_verb(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> int:
+    if args.verb == "nbgrader":
+        try:
+            from grader.platforms.nbgrader_build import build
+        except ImportError as error:
+            raise UsageError(f"{NBGRADER_MISSING} ({error})") from None
+        report = build(loaded, args.course_dir, args.assignment, one_notebook=args.one_notebook, force=args.force)
+        console.print(
+            f"Wrote {len(report.notebooks)} notebook(s) to {report.course_dir / 'source' / report.assignment} and {report.config}."
+        )
+        for note in report.notes:
+            console.print(f"  note: {note}", markup=False)
+        console.print(f"Next: cd {report.course_dir} && nbgrader generate_assignment {report.assignment}", markup=False)
+        return EXIT_OK
+    from grader.platforms.gradescope import build_bundle
+
+    names = build_bundle(loaded, args.out)
+    console.print(f"Wrote the Gradescope autograder {args.out} ({len(names)} files); upload it as the assignment's autograder.")
+    return EXIT_OK
+
+
+def grade_in_gradescope(args: argparse.Namespace) -> int:
+    """``grade gradescope grade``: inside the container, where every failure must still become a results.json."""
+    from grader.platforms.gradescope import grade_course_path
+
+    return grade_course_path(args.course, args.submission, args.results, jobs=args.jobs)
+
+
+@dataclass(frozen=True)
+class NbgraderTree:
+    course_dir: Path
+    assignment: str
+
+
+def run_submissions(loaded: LoadedCourse, args: argparse.Namespace) -> tuple[list[Submission] | None, NbgraderTree | None]:
+    """The submissions of an nbgrader tree, or ``(None, None)`` for ordinary folders (``grade run`` discovers those itself)."""
+    from grader.platforms.nbgrader_read import choose_assignment, discover, is_submitted_tree
+
+    if args.nbgrader is not None:
+        submitted = args.nbgrader / "submitted"
+    elif len(args.paths) == 1 and args.paths[0].name == "submitted" and is_submitted_tree(args.paths[0]):
+        submitted = args.paths[0]
+    else:
+        if args.write_gradebook or args.assignment:
+            raise UsageError("--write-gradebook and --assignment need an nbgrader tree: pass COURSE_DIR/submitted or --nbgrader COURSE_DIR")
+        if not args.paths:
+            raise UsageError("nothing to grade: give submission folders, or --nbgrader COURSE_DIR")
+        return None, None
+    ids = [e.id for e in loaded.course.exercises]
+    assignment = choose_assignment(submitted, args.assignment, loaded.course.course)
+    return discover(submitted, assignment, ids), NbgraderTree(course_dir=submitted.parent, assignment=assignment)
+
+
+def after_run(results: list[Any], args: argparse.Namespace, out: Path, tree: NbgraderTree | None, console: Console) -> None:
+    """Write what the platforms need from a finished ``grade run``."""
+    if "gradescope" in args.formats:
+        from grader.platforms.gradescope import write_class_results
+
+        written = write_class_results(results, out)
+        console.print(f"Gradescope results.json: {len(written)} under {out / 'gradescope'}", markup=False)
+    if args.write_gradebook and tree is not None:
+        from grader.platforms.nbgrader_gradebook import write_grades
+
+        try:
+            report = write_grades(tree.course_dir, tree.assignment, results)
+        except ImportError as error:
+            raise UsageError(f"{NBGRADER_MISSING} ({error})") from None
+        console.print(
+            f"nbgrader gradebook {report.db_url}: {report.grades} grades for {report.students} students in `{report.assignment}`",
+            markup=False,
+        )
+        if report.unmatched:
+            console.print(f"  not in the gradebook (no such grade cell): {', '.join(report.unmatched)}", markup=False)
+
+
+__all__ = ["NbgraderTree", "add_parsers", "add_run_options", "after_run", "run_platform_verb", "run_submissions"]
