@@ -14,6 +14,7 @@ import os
 import sys
 from typing import Any
 
+from grader.sandbox.plot_probes import PLOT_PROBES
 from grader.sandbox.probes import PROBES, describe_exception
 
 RESULT_FD = 3
@@ -51,7 +52,8 @@ def run(job: dict[str, Any]) -> None:
             observation: dict[str, Any] = {"error": import_error, "at_import": True}
         else:
             try:
-                observation = PROBES[probe["op"]](module, student_file, probe)
+                operation = PROBES.get(probe["op"]) or PLOT_PROBES[probe["op"]]
+                observation = operation(module, student_file, probe)
             except BaseException as error:  # a failure of the probe's own bookkeeping, caused by student objects
                 observation = {"error": describe_exception(error, student_file)}
         _write_line({"event": "probe", "id": probe["id"], "observation": observation})
