@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 WIDTH_IN, HEIGHT_IN, DPI = 7.0, 3.4, 90
 """630 x 306 pixels: readable on a laptop, scaled down on a phone by the page's CSS."""
@@ -124,7 +125,7 @@ def render_histogram(totals: Sequence[float], max_points: float) -> bytes:
     axes.set_xlabel("total points")
     axes.set_ylabel("submissions")
     axes.set_title(f"Score distribution ({len(totals)} submissions, maximum {top:g})", fontsize=10)
-    axes.yaxis.get_major_locator().set_params(integer=True)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.grid(True, axis="y", alpha=0.3)
     return _png(figure)
 
@@ -138,7 +139,8 @@ def _figure() -> Figure:
 
 def _png(figure: Figure) -> bytes:
     buffer = io.BytesIO()
-    FigureCanvasAgg(figure).print_png(buffer)
+    FigureCanvasAgg(figure)  # attaches the Agg canvas: no pyplot, no global backend state
+    figure.savefig(buffer, format="png")
     return buffer.getvalue()
 
 
