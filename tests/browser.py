@@ -10,6 +10,7 @@ sizes), and take screenshots.
 from __future__ import annotations
 
 import base64
+import contextlib
 import fcntl
 import json
 import os
@@ -59,6 +60,7 @@ class Browser:
             f"--user-data-dir={self._profile}",
             "about:blank",
         ]
+
         def on_fds_3_and_4() -> None:
             # In the child, before exec: move our pipe ends to the fds Chromium reads and writes (via fds >= 100,
             # so a pipe end that already is fd 3 or 4 is not overwritten first).
@@ -92,20 +94,16 @@ class Browser:
         self.close()
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(BrowserError, OSError):
             self.send("Browser.close")
-        except (BrowserError, OSError):
-            pass
         try:
             self._process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
         for fd in (self._to_browser, self._from_browser):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
         shutil.rmtree(self._profile, ignore_errors=True)
 
     # ------------------------------------------------------------ protocol
@@ -156,7 +154,9 @@ class Browser:
 
     def open(self, path: Path, width: int = 1100, height: int = 900) -> None:
         """Load a page from disk at a window size and wait until it (and its images) finished loading."""
-        self.command("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
+        self.command(
+            "Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}
+        )
         self._events.clear()
         self.command("Page.navigate", {"url": path.resolve().as_uri()})
         self._wait_event("Page.loadEventFired")
@@ -176,7 +176,9 @@ class Browser:
         params: dict[str, Any] = {"format": "png"}
         if full_page:
             metrics = self.command("Page.getLayoutMetrics")["cssContentSize"]
-            params.update(captureBeyondViewport=True, clip={"x": 0, "y": 0, "width": metrics["width"], "height": metrics["height"], "scale": 1})
+            params.update(
+                captureBeyondViewport=True, clip={"x": 0, "y": 0, "width": metrics["width"], "height": metrics["height"], "scale": 1}
+            )
         data = self.command("Page.captureScreenshot", params)["data"]
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(data))
