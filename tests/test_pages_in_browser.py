@@ -232,6 +232,8 @@ def test_hostile_names_and_messages_are_shown_as_text_and_never_run(browser: Bro
     for page in (out / "index.html", *sorted((out / "feedback").glob("*.html"))):
         browser.open(page)
         assert browser.evaluate("document.title") != "pwned"
+        policy = browser.evaluate("document.querySelector('meta[http-equiv=\"Content-Security-Policy\"]').content")
+        assert policy.startswith("default-src 'none'; img-src data:;"), policy
         assert browser.evaluate("document.querySelectorAll('body script, body img:not(.plot-image)').length") == (
             1 if page.name == "index.html" else 0
         )
