@@ -220,7 +220,7 @@ def test_grade_check_html_writes_the_page_and_prints_its_path(browser: Browser, 
 
 
 def test_hostile_names_and_messages_are_shown_as_text_and_never_run(browser: Browser, tmp_path: Path) -> None:
-    name = "<script>document.title='pwned'</script><img src=x onerror=\"document.title='pwned'\">"
+    name = "<img src=x onerror=\"document.title='pwned'\"><b>bold"  # a folder name cannot hold the / of </script>
     folder = tmp_path / "class" / name
     folder.mkdir(parents=True)
     (folder / "square.py").write_text(
@@ -237,4 +237,6 @@ def test_hostile_names_and_messages_are_shown_as_text_and_never_run(browser: Bro
         assert browser.evaluate("document.querySelectorAll('body script, body img:not(.plot-image)').length") == (
             1 if page.name == "index.html" else 0
         )
-        assert "<script>document.title='pwned'</script>" in browser.visible_text()
+        text = browser.visible_text()
+        assert name in text
+        assert page.name == "index.html" or "<script>document.title='pwned'</script>" in text

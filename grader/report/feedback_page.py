@@ -9,13 +9,10 @@ first traceback trimmed to their own file, and what their code printed.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader.png import UnsafeImage, sanitize_png
 from grader.report.class_stats import status_words
 from grader.report.gradebook_csv import format_points
 from grader.report.html import Image, inline_png, render
@@ -166,10 +163,11 @@ def _plot(plot: dict[str, Any], plots: PlotCache) -> PlotView | None:
     title = str(plot.get("title", ""))
     problem = str(plot.get("problem") or "")
     if kind == "figure":
-        reference = _checked_png(plot.get("reference_png"))
-        if reference is None:
+        reference_png = plots.checked_png(plot.get("reference_png"))
+        if reference_png is None:
             return None
-        student = _checked_png(plot.get("student_png"))
+        student_png = plots.checked_png(plot.get("student_png"))
+        reference, student = inline_png(reference_png), None if student_png is None else inline_png(student_png)
         return PlotView(kind=kind, title=title, problem=problem or "no figure to show", student=student, reference=reference)
     try:
         image = inline_png(plots.comparison(plot))
@@ -186,15 +184,6 @@ def _plot(plot: dict[str, Any], plots: PlotCache) -> PlotView | None:
         "shaded where they differ beyond the tolerance."
     )
     return PlotView(kind=kind, title=title, problem=problem, image=image, caption=caption, alt=f"plot: {title}")
-
-
-def _checked_png(data: Any) -> Image | None:
-    if not isinstance(data, str):
-        return None
-    try:
-        return inline_png(sanitize_png(base64.b64decode(data, validate=True)))
-    except (binascii.Error, ValueError, UnsafeImage):
-        return None
 
 
 __all__ = ["FeedbackPage", "feedback_page", "render_feedback"]

@@ -12,6 +12,8 @@ pixel; pictures that would be identical to the pixel are drawn once.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import io
 import json
@@ -23,6 +25,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+
+from grader.png import UnsafeImage, sanitize_png
 
 WIDTH_IN, HEIGHT_IN, DPI = 7.0, 3.4, 90
 """630 x 306 pixels: readable on a laptop, scaled down on a phone by the page's CSS."""
@@ -145,12 +149,28 @@ def _png(figure: Figure) -> bytes:
 
 
 class PlotCache:
-    """Draw each distinct comparison once per report run (see the module docstring)."""
+    """Draw each distinct comparison, and check each distinct figure PNG, once per report run (see the module docstring)."""
 
     def __init__(self) -> None:
         self._pictures: dict[str, bytes] = {}
+        self._checked: dict[str, bytes | None] = {}
         self.drawn = 0
         self.reused = 0
+
+    def checked_png(self, data: object) -> bytes | None:
+        """Base64 PNG text from a record, decoded and passed through :func:`grader.png.sanitize_png`; ``None`` if refused.
+
+        The reference figure is the same in every record and a correct student's often is too,
+        so the (inflating) check runs once per distinct image.
+        """
+        if not isinstance(data, str):
+            return None
+        if data not in self._checked:
+            try:
+                self._checked[data] = sanitize_png(base64.b64decode(data, validate=True))
+            except (binascii.Error, ValueError, UnsafeImage):
+                self._checked[data] = None
+        return self._checked[data]
 
     def comparison(self, plot: dict[str, Any]) -> bytes:
         key = _key(plot)
