@@ -208,6 +208,7 @@ def first_traceback(plan: ExercisePlan, student: Observations) -> dict[str, Any]
     their line numbers, code and function names are kept. A stub's
     NotImplementedError is not a traceback worth showing.
     """
+    visible = {case.probe_id for check in plan.checks if check.check.visible for case in check.cases}
     order = [case.probe_id for check in sorted(plan.checks, key=lambda c: not c.check.visible) for case in check.cases]
     for probe_id in order:
         error = _first_error(student.get(probe_id))
@@ -217,7 +218,15 @@ def first_traceback(plan: ExercisePlan, student: Observations) -> dict[str, Any]
                 for frame in (error.get("frames") or [])[-MAX_TRACEBACK_FRAMES:]
                 if isinstance(frame, dict)
             ]
-            return {"type": str(error.get("type", ""))[:100], "message": str(error.get("message", ""))[:2000], "frames": frames}
+            message = str(error.get("message", ""))
+            if probe_id not in visible:  # as much as the hidden check's own message shows: the first line
+                message = (message.strip().splitlines() or [""])[0][:300]
+            return {
+                "type": str(error.get("type", ""))[:100],
+                "message": message[:2000],
+                "frames": frames,
+                "hidden_input": probe_id not in visible,
+            }
     return None
 
 

@@ -22,7 +22,7 @@ from grader.plan import DEFAULT_TOLERANCES, ExercisePlan, PlannedCase, PlannedCh
 from grader.plot_plan import plot_request
 from grader.png import sanitize_png
 from grader.report.plots import differing
-from grader.sandbox.plot_probes import probe_backward_grid, probe_curve, probe_figure_png
+from grader.sandbox.plot_probes import PLOT_PROBES, probe_backward_grid, probe_curve, probe_figure_png
 
 
 def _exercise(checks: list[dict[str, Any]], entry_points: tuple[str, ...] = ("f",)) -> Exercise:
@@ -253,5 +253,15 @@ def test_the_traceback_comes_from_a_visible_check_first_and_skips_stubs() -> Non
     error = {"type": "TypeError", "message": "bad", "frames": [{"line": 3, "code": "return x + 's'", "function": "f"}]}
     hidden_error = {"type": "KeyError", "message": "hidden", "frames": []}
     found = first_traceback(plan, {"v": {"calls": [{"error": error}]}, "h": {"calls": [{"error": hidden_error}]}})
-    assert found == error
+    assert found == {**error, "hidden_input": False}
+    multi_line = {"type": "ValueError", "message": "first line\nsecret 0.123", "frames": []}
+    hidden = first_traceback(plan, {"v": {"calls": [{"value": {"type": "int", "value": 1}}]}, "h": {"calls": [{"error": multi_line}]}})
+    assert hidden == {"type": "ValueError", "message": "first line", "frames": [], "hidden_input": True}
     assert first_traceback(plan, {"v": {"calls": [{"error": {"type": "NotImplementedError", "message": "todo"}}]}}) is None
+
+
+def test_what_the_student_prints_during_a_plot_probe_is_discarded(capsys: pytest.CaptureFixture[str]) -> None:
+    module, path = _module("def f(x0):\n    print('x' * 10000)\n    return x0\n")
+    observation = PLOT_PROBES["curve"](module, path, {"entry": "f", "points": [0.0, 1.0], "fixed": []})
+    assert [p["value"]["value"] for p in observation["points"]] == [0.0, 1.0]
+    assert capsys.readouterr() == ("", "")

@@ -132,7 +132,12 @@ def _traceback(record: dict[str, Any] | None) -> dict[str, Any] | None:
         for frame in record.get("frames") or []
         if isinstance(frame, dict)
     ]
-    return {"type": str(record.get("type", "an exception")), "message": str(record.get("message", "")), "frames": frames}
+    return {
+        "type": str(record.get("type", "an exception")),
+        "message": str(record.get("message", "")),
+        "frames": frames,
+        "where": "on a hidden check's input" if record.get("hidden_input") else "",
+    }
 
 
 def _status_note(exercise: ExerciseResult) -> str:

@@ -18,6 +18,7 @@ through ``sys.modules``, as :mod:`grader.sandbox.wire` does).
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import json
 import sys
@@ -43,6 +44,30 @@ MAX_PNG_BYTES = 1 << 20
 
 MAX_PIXELS = (1200, 900)
 """The student's figure is rendered at a dpi that keeps it within this many pixels."""
+
+
+class _Discard(io.TextIOBase):
+    """Swallows what the student's code prints during a plot probe.
+
+    The plot calls the student's function about two hundred times: their prints would
+    bury the output of the checks they are meant to explain, and could reach the
+    worker's output limit although every check had already run.
+    """
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
+def _quietly(probe: Callable[[ModuleType, str, dict[str, Any]], Observation]) -> Callable[[ModuleType, str, dict[str, Any]], Observation]:
+    def run(module: ModuleType, student_file: str, request: dict[str, Any]) -> Observation:
+        with contextlib.redirect_stdout(_Discard()), contextlib.redirect_stderr(_Discard()):
+            return probe(module, student_file, request)
+
+    run.__doc__ = probe.__doc__
+    return run
 
 
 def _small(record: dict[str, Any]) -> dict[str, Any]:
@@ -131,9 +156,9 @@ def _figure_png(module: ModuleType, request: dict[str, Any]) -> Observation:
 
 
 PLOT_PROBES: dict[str, Callable[[ModuleType, str, dict[str, Any]], Observation]] = {
-    "curve": probe_curve,
-    "backward_grid": probe_backward_grid,
-    "figure_png": probe_figure_png,
+    "curve": _quietly(probe_curve),
+    "backward_grid": _quietly(probe_backward_grid),
+    "figure_png": _quietly(probe_figure_png),
 }
 """Plot operations by name; the worker looks them up beside :data:`grader.sandbox.probes.PROBES`."""
 
