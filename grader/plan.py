@@ -109,7 +109,7 @@ def build_plan(course: Course, seed: int | None, visible_only: bool = False, tim
         for source in (course.defaults.tolerance, exercise.tolerance):
             tolerances.update({dtype: tol for dtype, tol in source.model_dump(exclude_none=True).items()})
             tolerances = {k: v if isinstance(v, Tolerance) else Tolerance(**v) for k, v in tolerances.items()}
-        plot = plot_request(exercise)
+        plot = plot_request(exercise, limits.time_limit)
         plans.append(ExercisePlan(exercise=exercise, checks=tuple(checks), limits=limits, tolerances=tolerances, plot=plot))
     if problems:
         raise CourseError(problems)

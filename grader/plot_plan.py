@@ -62,13 +62,19 @@ class PlotRequest:
         return str(self.probe["id"])
 
 
-def plot_request(exercise: Exercise) -> PlotRequest | None:
-    """The plot for ``exercise``, or ``None`` when no visible check has a plottable shape."""
+def plot_request(exercise: Exercise, time_limit: float | None = None) -> PlotRequest | None:
+    """The plot for ``exercise``, or ``None`` when no visible check has a plottable shape.
+
+    ``time_limit`` (the worker's, in seconds) travels with the probe so that it stops
+    early enough never to cause a time-out (:data:`grader.sandbox.plot_probes.SHARE_OF_TIME_LIMIT`).
+    """
     visible = [check for check in exercise.checks if check.visible and check.cases]
     for builder in (_figure_request, _backward_request, _curve_request):
         for check in visible:
             request = builder(exercise, check)
             if request is not None:
+                if time_limit is not None:
+                    request.probe["time_limit"] = float(time_limit)
                 return request
     return None
 

@@ -36,6 +36,26 @@ from grader.sandbox.wire import decode_tensor, decode_value, encode, encode_tens
 TIME_BUDGET_S = 3.0
 """Wall-clock seconds a plot probe may spend before it returns the points it has (marked ``truncated``)."""
 
+SHARE_OF_TIME_LIMIT = 0.5
+"""A plot probe starts no new call once the worker has used this share of its time limit: the plot
+must never be what pushes a worker into a time-out (the checks ran first and keep their results)."""
+
+_clock = {"started": time.monotonic()}
+
+
+def start_clock() -> None:
+    """Called by the worker as it starts: plot probes measure the share of the time limit from here."""
+    _clock["started"] = time.monotonic()
+
+
+def _deadline(request: dict[str, Any]) -> float:
+    own = time.monotonic() + float(request.get("budget", TIME_BUDGET_S))
+    limit = request.get("time_limit")
+    if isinstance(limit, (int, float)):
+        return min(own, _clock["started"] + SHARE_OF_TIME_LIMIT * float(limit))
+    return own
+
+
 MAX_POINT_BYTES = 2048
 """A curve point is a scalar or a small tuple; anything larger is replaced by an ``unsupported`` record."""
 
@@ -82,7 +102,7 @@ def probe_curve(module: ModuleType, student_file: str, request: dict[str, Any]) 
     Each point is guarded on its own, so one exception costs one point, and only
     the first exception keeps its message and frames (the rest keep their type).
     """
-    deadline = time.monotonic() + float(request.get("budget", TIME_BUDGET_S))
+    deadline = _deadline(request)
     fixed = [decode_value(a) for a in request.get("fixed", [])]
     points: list[Observation] = []
     seen_error = False
@@ -111,7 +131,7 @@ def probe_backward_grid(module: ModuleType, student_file: str, request: dict[str
     checked = _guarded(student_file, lambda: _function_class(module, request["entry"]))
     if "error" in checked:
         return checked
-    deadline = time.monotonic() + float(request.get("budget", TIME_BUDGET_S))
+    deadline = _deadline(request)
     runs: list[Observation] = []
     for upstream in request["upstreams"]:
         if time.monotonic() > deadline:
@@ -139,6 +159,8 @@ def probe_figure_png(module: ModuleType, student_file: str, request: dict[str, A
 
 
 def _figure_png(module: ModuleType, request: dict[str, Any]) -> Observation:
+    if time.monotonic() > _deadline(request):
+        return {"png": None, "reason": "was not drawn: your code used most of the time limit in the checks"}
     args = [decode_value(a) for a in request.get("args", [])]
     kwargs = {k: decode_value(v) for k, v in request.get("kwargs", {}).items()}
     figure = _entry(module, request["entry"])(*args, **kwargs)
@@ -162,4 +184,4 @@ PLOT_PROBES: dict[str, Callable[[ModuleType, str, dict[str, Any]], Observation]]
 }
 """Plot operations by name; the worker looks them up beside :data:`grader.sandbox.probes.PROBES`."""
 
-__all__ = ["MAX_PIXELS", "MAX_PNG_BYTES", "PLOT_PROBES", "probe_backward_grid", "probe_curve", "probe_figure_png"]
+__all__ = ["MAX_PIXELS", "MAX_PNG_BYTES", "PLOT_PROBES", "probe_backward_grid", "probe_curve", "probe_figure_png", "start_clock"]

@@ -14,7 +14,7 @@ import os
 import sys
 from typing import Any
 
-from grader.sandbox.plot_probes import PLOT_PROBES
+from grader.sandbox.plot_probes import PLOT_PROBES, start_clock
 from grader.sandbox.probes import PROBES, describe_exception
 
 RESULT_FD = 3
@@ -31,6 +31,7 @@ def _write_line(record: dict[str, Any]) -> None:
 
 def run(job: dict[str, Any]) -> None:
     """Import the student's file and answer every probe, one line each."""
+    start_clock()
     student_file = job["module_path"]
     submission_dir = os.path.dirname(student_file)
     if submission_dir not in sys.path:
