@@ -67,7 +67,13 @@ def write_reports(out_dir: Path, loaded: LoadedCourse) -> ReportFiles:
     pages = {}
     for result in results:
         path = feedback_dir / f"{stems[result.submission]}.html"
-        write_text_atomic(path, render_feedback(feedback_page(result, loaded.course.title, titles, plots)))
+        try:
+            write_text_atomic(path, render_feedback(feedback_page(result, loaded.course.title, titles, plots)))
+        except Exception as error:  # one odd record (hand-edited, from another version) must not cost the class its dashboard
+            unreadable.append(
+                f"the feedback page of {result.submission!r} could not be written ({type(error).__name__}: {str(error)[:200]})"
+            )
+            continue
         pages[result.submission] = path
     order = exercise_order(results, [exercise.id for exercise in loaded.course.exercises])
     stats = class_stats(results, order)
