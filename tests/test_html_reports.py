@@ -11,6 +11,7 @@ import pytest
 from grader.course.load import LoadedCourse, load_course
 from grader.report.class_stats import class_stats
 from grader.report.html_reports import write_reports
+from grader.report.plots import PARALLEL_FROM, PlotCache
 from grader.report.records_json import write_submission_json
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
 
@@ -130,3 +131,34 @@ def test_a_tampered_figure_in_a_record_is_not_embedded(tmp_path: Path, course: L
     _write(tmp_path, [_submission("tampered", [_check("c", True)], plot=plot)])
     html = write_reports(tmp_path, course).pages["tampered"].read_text(encoding="utf-8")
     assert "PHNjcmlwdD4=" not in html and "data:image/png" not in html
+
+
+def _curve(slope: float) -> dict[str, object]:
+    x = [i / 10 for i in range(-20, 21)]
+    return {
+        "kind": "curve",
+        "check": "c",
+        "title": "f(x)",
+        "x": x,
+        "series": [{"label": "value", "reference": [2 * v for v in x], "student": [slope * v for v in x]}],
+        "tolerance": {"rtol": 1e-6, "atol": 1e-5},
+    }
+
+
+def test_many_distinct_plots_are_drawn_ahead_in_processes_and_then_reused() -> None:
+    cache = PlotCache()
+    plots = [_curve(1 + i / 10) for i in range(PARALLEL_FROM)]
+    cache.draw_ahead([*plots, *plots], workers=2)
+    assert cache.drawn == PARALLEL_FROM
+    pictures = [cache.comparison(plot) for plot in plots]
+    assert cache.drawn == PARALLEL_FROM and cache.reused == PARALLEL_FROM
+    assert all(p.startswith(b"\x89PNG") for p in pictures) and len(set(pictures)) == PARALLEL_FROM
+
+
+def test_a_few_plots_are_drawn_in_process_when_needed() -> None:
+    cache = PlotCache()
+    cache.draw_ahead([_curve(1.0)], workers=2)
+    assert cache.drawn == 0
+    cache.comparison(_curve(1.0))
+    cache.comparison(_curve(1.00000001))  # the same picture to the pixel
+    assert (cache.drawn, cache.reused) == (1, 1)

@@ -9,7 +9,7 @@ first traceback trimmed to their own file, and what their code printed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,6 +97,14 @@ def feedback_page(
         exercises=exercises,
         warnings=list(result.warnings),
     )
+
+
+def comparison_plots(results: Iterable[SubmissionResult]) -> Iterator[dict[str, Any]]:
+    """Every plot the pages will draw (not the figures, which are embedded as they are), for :meth:`PlotCache.draw_ahead`."""
+    for result in results:
+        for exercise in result.exercises:
+            if exercise.status not in _NO_PLOT and isinstance(exercise.plot, dict) and exercise.plot.get("kind") != "figure":
+                yield exercise.plot
 
 
 def render_feedback(page: FeedbackPage) -> str:
@@ -191,4 +199,4 @@ def _plot(plot: dict[str, Any], plots: PlotCache) -> PlotView | None:
     return PlotView(kind=kind, title=title, problem=problem, image=image, caption=caption, alt=f"plot: {title}")
 
 
-__all__ = ["FeedbackPage", "feedback_page", "render_feedback"]
+__all__ = ["FeedbackPage", "comparison_plots", "feedback_page", "render_feedback"]

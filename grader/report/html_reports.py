@@ -7,6 +7,7 @@ time later) produce the same pages, whatever the grading pipeline looked like.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,7 @@ from pathlib import Path
 from grader.course.load import LoadedCourse
 from grader.report.class_stats import class_stats, exercise_order
 from grader.report.dashboard import dashboard_page, render_dashboard
-from grader.report.feedback_page import feedback_page, render_feedback
+from grader.report.feedback_page import comparison_plots, feedback_page, render_feedback
 from grader.report.plots import PlotCache
 from grader.report.records_json import read_submission_json, safe_file_stem, write_text_atomic
 from grader.results import SubmissionResult
@@ -22,6 +23,7 @@ from grader.results import SubmissionResult
 RECORDS = "submissions"
 FEEDBACK = "feedback"
 INDEX = "index.html"
+MAX_DRAWING_PROCESSES = 4
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ def write_reports(out_dir: Path, loaded: LoadedCourse) -> ReportFiles:
     titles = _titles(loaded)
     plots = PlotCache()
     stems = {result.submission: safe_file_stem(result.submission) for result in results}
+    plots.draw_ahead(comparison_plots(results), workers=min(os.cpu_count() or 1, MAX_DRAWING_PROCESSES))
     pages = {}
     for result in results:
         path = feedback_dir / f"{stems[result.submission]}.html"

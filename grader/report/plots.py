@@ -18,7 +18,9 @@ import hashlib
 import io
 import json
 import math
-from collections.abc import Sequence
+import multiprocessing
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -30,6 +32,10 @@ from grader.png import UnsafeImage, sanitize_png
 
 WIDTH_IN, HEIGHT_IN, DPI = 7.0, 3.4, 90
 """630 x 306 pixels: readable on a laptop, scaled down on a phone by the page's CSS."""
+
+PARALLEL_FROM = 24
+"""Fewer distinct new pictures than this are drawn in the report's own process: starting drawing processes
+(about a second each, to import matplotlib) would cost more than it saves."""
 
 QUANTUM = 1 / 4000
 """Data are rounded to this fraction of the axis span before hashing: far below one pixel."""
@@ -172,6 +178,30 @@ class PlotCache:
                 self._checked[data] = None
         return self._checked[data]
 
+    def draw_ahead(self, plots: Iterable[dict[str, Any]], workers: int) -> None:
+        """Draw the distinct new pictures among ``plots`` in ``workers`` processes, when there are enough to pay for them.
+
+        Drawing is CPU-bound and matplotlib is not thread-safe, hence processes. They are
+        started with ``spawn``: forking a process that has run torch ops can hang the child.
+        Only our own plot data (from records) goes to them, and PNG bytes we drew come back.
+        """
+        pending: dict[str, dict[str, Any]] = {}
+        for plot in plots:
+            try:
+                key = _key(plot)
+            except (KeyError, TypeError, ValueError):
+                continue
+            if key not in self._pictures:
+                pending.setdefault(key, plot)
+        if workers < 2 or len(pending) < PARALLEL_FROM:
+            return
+        keys = list(pending)
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            for key, picture in zip(keys, pool.map(_draw_or_none, [pending[k] for k in keys], chunksize=4), strict=True):
+                if picture is not None:
+                    self._pictures[key] = picture
+                    self.drawn += 1
+
     def comparison(self, plot: dict[str, Any]) -> bytes:
         key = _key(plot)
         picture = self._pictures.get(key)
@@ -181,6 +211,14 @@ class PlotCache:
         else:
             self.reused += 1
         return picture
+
+
+def _draw_or_none(plot: dict[str, Any]) -> bytes | None:
+    """In a drawing process: a malformed plot is left for the page to report, not raised across processes."""
+    try:
+        return render_comparison(plot)
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _key(plot: dict[str, Any]) -> str:
