@@ -21,6 +21,7 @@ import math
 import multiprocessing
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import numpy as np
@@ -196,11 +197,16 @@ class PlotCache:
         if workers < 2 or len(pending) < PARALLEL_FROM:
             return
         keys = list(pending)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            for key, picture in zip(keys, pool.map(_draw_or_none, [pending[k] for k in keys], chunksize=4), strict=True):
-                if picture is not None:
-                    self._pictures[key] = picture
-                    self.drawn += 1
+        try:
+            with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+                for key, picture in zip(keys, pool.map(_draw_or_none, [pending[k] for k in keys], chunksize=4), strict=True):
+                    if picture is not None:
+                        self._pictures[key] = picture
+                        self.drawn += 1
+        except (BrokenProcessPool, OSError):
+            # No drawing processes here (a __main__ that spawn cannot re-import, no semaphores...):
+            # whatever is still missing is drawn in this process when a page asks for it.
+            return
 
     def comparison(self, plot: dict[str, Any]) -> bytes:
         key = _key(plot)
