@@ -23,6 +23,7 @@ from grader.course.load import LoadedCourse, load_course
 from grader.engine import GradeOptions
 from grader.errors import CourseError, GraderError
 from grader.platforms import verbs as platform_verbs
+from grader.report.html_reports import write_feedback_file
 from grader.report.terminal import render_check, render_class_summary, render_validation
 from grader.results import EXIT_CHECKS_FAILED, EXIT_GRADER_FAILED, EXIT_OK, EXIT_USAGE, SubmissionResult
 
@@ -36,6 +37,15 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("exercises", nargs="*", help="exercise ids (default: all)")
     check.add_argument(
         "--workspace", type=Path, default=None, help="folder with your <exercise>.py files (default: exercises/ of the course)"
+    )
+    check.add_argument(
+        "--html",
+        type=Path,
+        nargs="?",
+        const=Path("feedback.html"),
+        default=None,
+        metavar="FILE",
+        help="also write the feedback as a web page with plots (default FILE: feedback.html) and print its path",
     )
 
     verbs.add_parser("validate", help="instructors: prove the course is sound (solutions, stubs, mutants)")
@@ -56,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="print only the final line")
     platform_verbs.add_run_options(run)
     platform_verbs.add_parsers(verbs)
+
+    report = verbs.add_parser("report", help="instructors: rebuild the dashboard and feedback pages of a graded class (no regrading)")
+    report.add_argument("out", type=Path, help="the --out folder of an earlier `grade run`")
     return parser
 
 
@@ -85,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
             return _run(loaded, args, console)
         if args.verb in ("nbgrader", "gradescope"):
             return platform_verbs.run_platform_verb(loaded, args, console)
+        if args.verb == "report":
+            files = commands.report(loaded, args.out)
+            console.print(f"Wrote {files.index} and {len(files.pages)} feedback pages in {files.seconds:.1f} s.", markup=False)
+            return EXIT_OK
     except CourseError as error:
         errors.print(f"[bold red]course error[/] ({len(error.problems)} problem{'s' if len(error.problems) != 1 else ''}):", markup=True)
         for problem in error.problems:
@@ -107,6 +124,9 @@ def _check(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> 
     titles = {e.id: e.title for e in loaded.course.exercises}
     result = run.results[0]
     render_check(result, console, titles)
+    if args.html is not None:
+        page = write_feedback_file(result, loaded, args.html)
+        console.print(f"Feedback page: {page.resolve()}", markup=False, highlight=False)
     all_passed = all(c.passed for e in result.exercises for c in e.checks)
     return EXIT_OK if all_passed else EXIT_CHECKS_FAILED
 
@@ -140,6 +160,8 @@ def _run(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> in
         f"graded {done} submissions in {elapsed:.1f} s (isolation: {outcome.run.isolation}); gradebook: {outcome.gradebook}",
         markup=False,
     )
+    if outcome.reports is not None:
+        console.print(f"dashboard: {outcome.reports.index} (reports took {outcome.reports.seconds:.1f} s)", markup=False)
     return EXIT_OK
 
 

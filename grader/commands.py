@@ -20,6 +20,7 @@ from grader.errors import UsageError
 from grader.evaluate import evaluate_baseline, mutant_path
 from grader.plan import build_plan
 from grader.report.gradebook_csv import write_gradebook
+from grader.report.html_reports import ReportFiles, write_reports
 from grader.report.records_json import safe_file_stem, write_submission_json
 from grader.results import CheckResult, SubmissionResult
 from grader.sandbox.client import ForkServer
@@ -43,6 +44,8 @@ class ClassRun:
     run: GradeRun
     gradebook: Path
     records: dict[str, Path]
+    reports: ReportFiles | None = None
+    """The dashboard and feedback pages, written from the stored records once grading is done."""
 
 
 def run_class(
@@ -78,7 +81,16 @@ def run_class(
     gradebook = out / "gradebook.csv"
     write_gradebook(gradebook, run.results, list(_selected(loaded, options)))
     (out / "pytest-report.txt").write_text(run.pytest_report, encoding="utf-8")
-    return ClassRun(run=run, gradebook=gradebook, records=records)
+    reports = write_reports(out, loaded)
+    return ClassRun(run=run, gradebook=gradebook, records=records, reports=reports)
+
+
+def report(loaded: LoadedCourse, out: Path) -> ReportFiles:
+    """``grade report OUT``: the dashboard and feedback pages again, from ``OUT/submissions/*.json`` only (no regrading)."""
+    records_dir = out / "submissions"
+    if not records_dir.is_dir() or not any(records_dir.glob("*.json")):
+        raise UsageError(f"{out} holds no graded records (expected {records_dir}/*.json, written by `grade run --out {out}`)")
+    return write_reports(out, loaded)
 
 
 def _selected(loaded: LoadedCourse, options: GradeOptions) -> list[str]:

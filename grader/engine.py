@@ -19,6 +19,7 @@ from grader.checks.plugin import JudgeOutcome, JudgeTask, StudentHandle, run_jud
 from grader.course.load import LoadedCourse
 from grader.errors import CourseError
 from grader.evaluate import Baseline, Evaluation, evaluate_baseline, evaluate_submissions
+from grader.feedback_data import exercise_feedback
 from grader.plan import Plan, build_plan, student_seed
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
 from grader.sandbox.client import ForkServer
@@ -125,7 +126,7 @@ def grade(
     results = []
     for submission, evaluations in evaluated:
         seed = seed_of(submission)
-        result = _assemble(submission, evaluations, plan_for_seed(seed), outcome, seed, course.course)
+        result = _assemble(submission, evaluations, plan_for_seed(seed), outcome, seed, course.course, baselines[seed].references)
         results.append(result)
         if progress is not None:
             progress(result)
@@ -139,6 +140,7 @@ def _assemble(
     outcome: JudgeOutcome,
     seed: int | None,
     course_id: str,
+    references: dict[str, Any] | None = None,
 ) -> SubmissionResult:
     exercises = []
     for exercise_plan in plan.exercises:
@@ -174,6 +176,7 @@ def _assemble(
                 isolation=evaluation.isolation,
                 wall_seconds=evaluation.wall_seconds,
                 output=evaluation.output,
+                **exercise_feedback(exercise_plan, evaluation.observations, (references or {}).get(exercise_plan.id)),
             )
         )
     return SubmissionResult(

@@ -17,6 +17,7 @@ import torch
 
 from grader.course.schema import TENSOR_INPUT_KINDS, Case, Check, Course, Exercise, Limits, RandomCases, Tolerance
 from grader.errors import CourseError
+from grader.plot_plan import PlotRequest, plot_request
 from grader.sandbox.test_functions import TEST_FUNCTIONS
 from grader.sandbox.wire import encode, encode_tensor
 
@@ -85,13 +86,16 @@ class ExercisePlan:
     checks: tuple[PlannedCheck, ...]
     limits: Limits
     tolerances: dict[str, Tolerance]
+    plot: PlotRequest | None = None
+    """The feedback plot's probe (:mod:`grader.plot_plan`); it runs after every check probe."""
 
     @property
     def id(self) -> str:
         return self.exercise.id
 
     def probes(self) -> list[dict[str, Any]]:
-        return [{**case.probe, "id": case.probe_id} for check in self.checks for case in check.cases]
+        probes = [{**case.probe, "id": case.probe_id} for check in self.checks for case in check.cases]
+        return probes + ([dict(self.plot.probe)] if self.plot is not None else [])
 
     @property
     def max_points(self) -> float:
@@ -132,7 +136,8 @@ def build_plan(course: Course, seed: int | None, visible_only: bool = False, tim
         for source in (course.defaults.tolerance, exercise.tolerance):
             tolerances.update({dtype: tol for dtype, tol in source.model_dump(exclude_none=True).items()})
             tolerances = {k: v if isinstance(v, Tolerance) else Tolerance(**v) for k, v in tolerances.items()}
-        plans.append(ExercisePlan(exercise=exercise, checks=tuple(checks), limits=limits, tolerances=tolerances))
+        plot = plot_request(exercise, limits.time_limit)
+        plans.append(ExercisePlan(exercise=exercise, checks=tuple(checks), limits=limits, tolerances=tolerances, plot=plot))
     if problems:
         raise CourseError(problems)
     return Plan(course=course, seed=None if visible_only else seed, exercises=tuple(plans))

@@ -69,6 +69,10 @@ class ExerciseResult:
     wall_seconds: float = 0.0
     output: str = ""
     """What the student's code printed (capped); shown to the student, never parsed."""
+    plot: dict[str, Any] | None = None
+    """The feedback plot's numbers (or sanitised figure PNGs), see :mod:`grader.feedback_data`; ``None``: no plot."""
+    traceback: dict[str, Any] | None = None
+    """The student's first exception (type, message, frames of their own file only); ``None``: none raised."""
 
 
 @dataclass(frozen=True)

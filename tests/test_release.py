@@ -217,6 +217,8 @@ def test_expected_file_holds_visible_probes_only(release: Release) -> None:
     full = build_plan(loaded.course, loaded.course.seed)
     for plan in full.exercises:
         visible_ids = {case.probe_id for check in visible.exercise(plan.id).checks for case in check.cases}
+        plot = visible.exercise(plan.id).plot
+        visible_ids |= {plot.probe_id} if plot is not None else set()  # the feedback plot's grid comes from visible cases only
         hidden_ids = {case.probe_id for check in plan.checks if not check.check.visible for case in check.cases}
         assert set(expected["references"][plan.id]) == visible_ids
         for mutant in expected["mutants"].get(plan.id, []):

@@ -14,6 +14,7 @@ import os
 import sys
 from typing import Any
 
+from grader.sandbox.plot_probes import PLOT_PROBES, start_clock
 from grader.sandbox.probes import PROBES, describe_exception
 
 RESULT_FD = 3
@@ -30,6 +31,7 @@ def _write_line(record: dict[str, Any]) -> None:
 
 def run(job: dict[str, Any]) -> None:
     """Import the student's file and answer every probe, one line each."""
+    start_clock()
     student_file = job["module_path"]
     submission_dir = os.path.dirname(student_file)
     if submission_dir not in sys.path:
@@ -51,7 +53,8 @@ def run(job: dict[str, Any]) -> None:
             observation: dict[str, Any] = {"error": import_error, "at_import": True}
         else:
             try:
-                observation = PROBES[probe["op"]](module, student_file, probe)
+                operation = PROBES.get(probe["op"]) or PLOT_PROBES[probe["op"]]
+                observation = operation(module, student_file, probe)
             except BaseException as error:  # a failure of the probe's own bookkeeping, caused by student objects
                 observation = {"error": describe_exception(error, student_file)}
         _write_line({"event": "probe", "id": probe["id"], "observation": observation})

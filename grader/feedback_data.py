@@ -1,0 +1,251 @@
+"""What a feedback page needs beyond the check results, taken from observations once.
+
+Reports are rebuilt later from the stored JSON records alone (``grade report``),
+so everything a page shows must be in the record: the numbers of the plot
+(student and reference on the same grid, as plain floats) and the student's
+first traceback, trimmed to their own file. Observations are untrusted data:
+numbers are rebuilt through the wire format's checked decoders, PNG bytes
+through :func:`grader.png.sanitize_png`, and nothing is ever unpickled.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import math
+from typing import Any
+
+from grader.checks.judge import Observations
+from grader.compare import flat_numbers
+from grader.course.schema import Tolerance
+from grader.plan import ExercisePlan
+from grader.plot_plan import PlotRequest
+from grader.png import UnsafeImage, sanitize_png
+from grader.sandbox.wire import WireError
+
+MAX_SERIES = 4
+"""A curve point with more numbers than this (a vector result) is not drawn as lines."""
+
+MAX_TRACEBACK_FRAMES = 10
+
+
+def exercise_feedback(plan: ExercisePlan, student: Observations, reference: Observations | None) -> dict[str, Any]:
+    """The optional ``plot`` and ``traceback`` fields of an :class:`~grader.results.ExerciseResult`."""
+    extras: dict[str, Any] = {}
+    if plan.plot is not None and reference is not None:
+        extras["plot"] = plot_record(plan.plot, student.get(plan.plot.probe_id), reference.get(plan.plot.probe_id), plan.tolerances)
+    extras["traceback"] = first_traceback(plan, student)
+    return extras
+
+
+# ---------------------------------------------------------------- plots
+
+
+def plot_record(
+    request: PlotRequest, student: dict[str, Any] | None, reference: dict[str, Any] | None, tolerances: dict[str, Tolerance]
+) -> dict[str, Any] | None:
+    """Plain data for one plot, or ``None`` when the reference has nothing to compare with.
+
+    A student observation that is missing (the worker ended first) or unusable
+    still gives a record: the page then shows the reference alone and says why.
+    """
+    if reference is None or "error" in reference:
+        return None
+    if request.kind == "figure":
+        return _figure_record(request, student or {}, reference)
+    base: dict[str, Any] = {"kind": request.kind, "check": request.check, "title": request.title, "x": list(request.x)}
+    if request.kind == "curve":
+        want = _curve_series(reference)
+        got = _curve_series(student) if student is not None else None
+    else:
+        want = _backward_series(reference, len(request.x))
+        got = _backward_series(student, len(request.x)) if student is not None else None
+    if want is None:
+        return None
+    tolerance = tolerances.get("float32", Tolerance(rtol=1.3e-6, atol=1e-5))
+    labels = list(request.series) or _value_labels(len(want.columns))
+    series = []
+    for index, column in enumerate(want.columns):
+        student_column = got.columns[index] if got is not None and index < len(got.columns) else None
+        series.append(
+            {"label": labels[index] if index < len(labels) else f"output[{index}]", "reference": column, "student": student_column}
+        )
+    base.update(
+        series=series,
+        tolerance={"rtol": tolerance.rtol, "atol": tolerance.atol},
+        errors=got.errors if got is not None else 0,
+        first_error=got.first_error if got is not None else "",
+        truncated=bool(got is not None and got.truncated),
+        problem=_problem(student, got, len(want.columns)),
+    )
+    return base
+
+
+def _value_labels(count: int) -> list[str]:
+    return ["value"] if count == 1 else [f"output[{i}]" for i in range(count)]
+
+
+class _Series:
+    """Columns of numbers (one per line), ``None`` where a point has no usable value."""
+
+    def __init__(self, columns: list[list[float | None]], errors: int = 0, first_error: str = "", truncated: bool = False) -> None:
+        self.columns = columns
+        self.errors = errors
+        self.first_error = first_error
+        self.truncated = truncated
+
+
+def _finite(value: float) -> float | None:
+    """Seven significant digits (a float32's worth; more only bloats the record), ``None`` for NaN and infinities."""
+    return float(f"{value:.7g}") if math.isfinite(value) else None
+
+
+def _numbers(record: dict[str, Any]) -> list[float] | None:
+    try:
+        numbers = flat_numbers(record)
+    except (KeyError, ValueError, TypeError, WireError):
+        return None
+    if numbers is None or numbers.dtype.kind == "c":
+        return None
+    return [float(v) for v in numbers]
+
+
+def _error_text(error: dict[str, Any]) -> str:
+    message = str(error.get("message", "")).strip().splitlines()
+    return f"{str(error.get('type', 'an exception'))[:100]}" + (f": {message[0][:200]}" if message else "")
+
+
+def _curve_series(observation: dict[str, Any]) -> _Series | None:
+    if "error" in observation or not isinstance(observation.get("points"), list):
+        return None
+    rows: list[list[float] | None] = []
+    errors, first_error = 0, ""
+    for point in observation["points"]:
+        if not isinstance(point, dict) or "error" in point:
+            errors += 1
+            if not first_error and isinstance(point, dict) and isinstance(point.get("error"), dict):
+                first_error = _error_text(point["error"])
+            rows.append(None)
+            continue
+        numbers = _numbers(point.get("value", {})) if isinstance(point.get("value"), dict) else None
+        rows.append(numbers if numbers is not None and 1 <= len(numbers) <= MAX_SERIES else None)
+    widths = {len(row) for row in rows if row is not None}
+    if len(widths) != 1:
+        return None if not errors else _Series([], errors, first_error, bool(observation.get("truncated")))
+    width = widths.pop()
+    columns = [[_finite(row[i]) if row is not None and len(row) == width else None for row in rows] for i in range(width)]
+    return _Series(columns, errors, first_error, bool(observation.get("truncated")))
+
+
+def _backward_series(observation: dict[str, Any], length: int) -> _Series | None:
+    if "error" in observation:
+        return _Series([], 1, _error_text(observation["error"]) if isinstance(observation["error"], dict) else "")
+    runs = observation.get("runs")
+    if not isinstance(runs, list):
+        return None
+    columns: list[list[float | None]] = []
+    errors, first_error = 0, ""
+    for run in runs:
+        numbers = _numbers(run["grad"]) if isinstance(run, dict) and isinstance(run.get("grad"), dict) else None
+        if isinstance(run, dict) and "error" in run:
+            errors += 1
+            first_error = first_error or (_error_text(run["error"]) if isinstance(run["error"], dict) else "")
+        columns.append([_finite(v) for v in numbers] if numbers is not None and len(numbers) == length else [None] * length)
+    return _Series(columns, errors, first_error, bool(observation.get("truncated")))
+
+
+def _problem(student: dict[str, Any] | None, got: _Series | None, width: int) -> str:
+    """Why the student's lines are missing or partial, in words for the page ('' when complete)."""
+    if student is None:
+        return "your code did not get this far (the worker ended before the plot's inputs were tried)"
+    if got is None or len(got.columns) != width:
+        return "your function's results could not be drawn as lines (not numbers, or not the same shape as the reference's)"
+    if got.truncated:
+        return "your function was slow, so only part of the range was tried"
+    return ""
+
+
+def _figure_record(request: PlotRequest, student: dict[str, Any], reference: dict[str, Any]) -> dict[str, Any] | None:
+    expected = _png(reference.get("png"))
+    if expected is None:
+        return None
+    if "error" in student:
+        problem = f"calling {request.title} raised {_error_text(student['error'])}" if isinstance(student["error"], dict) else "it failed"
+        got = None
+    elif not student:
+        got, problem = None, "your code did not get this far (the worker ended before the figure was drawn)"
+    else:
+        got = _png(student.get("png"))
+        problem = "" if got is not None else f"{request.title} {str(student.get('reason') or 'gave no usable image')[:200]}"
+    return {
+        "kind": "figure",
+        "check": request.check,
+        "title": request.title,
+        "student_png": got,
+        "reference_png": expected,
+        "problem": problem,
+    }
+
+
+def _png(data: Any) -> str | None:
+    """Base64 PNG bytes from a worker, re-encoded only after :func:`sanitize_png` accepted them."""
+    if not isinstance(data, str):
+        return None
+    try:
+        raw = base64.b64decode(data, validate=True)
+        return base64.b64encode(sanitize_png(raw)).decode("ascii")
+    except (binascii.Error, ValueError, UnsafeImage):
+        return None
+
+
+# ---------------------------------------------------------------- tracebacks
+
+
+def first_traceback(plan: ExercisePlan, student: Observations) -> dict[str, Any] | None:
+    """The first exception the student's code raised, visible checks' inputs first, trimmed to their own file.
+
+    Frames come from the worker already restricted to the student's file; only
+    their line numbers, code and function names are kept. A stub's
+    NotImplementedError is not a traceback worth showing.
+    """
+    visible = {case.probe_id for check in plan.checks if check.check.visible for case in check.cases}
+    order = [case.probe_id for check in sorted(plan.checks, key=lambda c: not c.check.visible) for case in check.cases]
+    for probe_id in order:
+        error = _first_error(student.get(probe_id))
+        if error is not None and error.get("type") != "NotImplementedError":
+            frames = [
+                {"line": frame.get("line"), "code": str(frame.get("code", ""))[:300], "function": str(frame.get("function", ""))[:100]}
+                for frame in (error.get("frames") or [])[-MAX_TRACEBACK_FRAMES:]
+                if isinstance(frame, dict)
+            ]
+            message = str(error.get("message", ""))
+            if probe_id not in visible:  # as much as the hidden check's own message shows: the first line
+                message = (message.strip().splitlines() or [""])[0][:300]
+            return {
+                "type": str(error.get("type", ""))[:100],
+                "message": message[:2000],
+                "frames": frames,
+                "hidden_input": probe_id not in visible,
+            }
+    return None
+
+
+def _first_error(observation: Any) -> dict[str, Any] | None:
+    """The first ``error`` record anywhere in an observation (calls, forward, backward runs)."""
+    if isinstance(observation, dict):
+        if isinstance(observation.get("error"), dict):
+            error: dict[str, Any] = observation["error"]
+            return error
+        for key in ("calls", "forward", "backwards"):
+            found = _first_error(observation.get(key))
+            if found is not None:
+                return found
+    if isinstance(observation, list):
+        for item in observation:
+            found = _first_error(item)
+            if found is not None:
+                return found
+    return None
+
+
+__all__ = ["exercise_feedback", "first_traceback", "plot_record"]

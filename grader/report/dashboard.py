@@ -1,0 +1,150 @@
+"""The class dashboard (``index.html``): what an instructor should see in ten seconds.
+
+Built from :func:`grader.report.class_stats.class_stats` and the records; the
+histogram is drawn in the trusted process like every other picture.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from grader.report.class_stats import NOT_GRADABLE, ClassStats, status_words
+from grader.report.gradebook_csv import format_points
+from grader.report.html import Image, inline_png, render, sort_script
+from grader.report.plots import render_histogram
+from grader.results import SubmissionResult
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    sort: str
+
+
+@dataclass(frozen=True)
+class StudentRow:
+    name: str
+    href: str
+    cells: list[Cell]
+    total: str
+    total_text: str
+    note: str
+
+
+@dataclass(frozen=True)
+class DashboardPage:
+    course_title: str
+    submissions: int
+    mean: str
+    median: str
+    max_points: str
+    isolation: str
+    histogram: Image
+    diagnoses: list[dict[str, str]]
+    exercises: list[dict[str, str]]
+    checks: list[dict[str, str]]
+    ungraded: list[dict[str, str]]
+    exercise_ids: list[str]
+    students: list[StudentRow]
+    unreadable: list[str]
+
+
+def feedback_href(stem: str) -> str:
+    """The relative link from ``index.html`` to a student's page (names may hold spaces and any letter)."""
+    return "feedback/" + quote(f"{stem}.html")
+
+
+def dashboard_page(
+    stats: ClassStats,
+    results: Sequence[SubmissionResult],
+    stems: Mapping[str, str],
+    exercise_ids: Sequence[str],
+    titles: Mapping[str, str],
+    course_title: str,
+    unreadable: Sequence[str] = (),
+) -> DashboardPage:
+    totals = list(stats.totals)
+    return DashboardPage(
+        course_title=course_title,
+        submissions=stats.submissions,
+        mean=format_points(round(statistics.mean(totals), 2)) if totals else "-",
+        median=format_points(round(statistics.median(totals), 2)) if totals else "-",
+        max_points=format_points(stats.max_points),
+        isolation=", ".join(f"{level} ({count} runs)" for level, count in stats.isolation) or "no worker ran",
+        histogram=inline_png(render_histogram(totals, stats.max_points)),
+        diagnoses=[
+            {"label": d.name.replace("_", " "), "exercise": titles.get(d.exercise, d.exercise), "count": str(d.submissions), "hint": d.hint}
+            for d in stats.diagnoses
+        ],
+        exercises=[
+            {
+                "title": titles.get(e.exercise, e.exercise),
+                "passed": str(e.full_marks.passed),
+                "total": str(e.full_marks.total),
+                "percent": f"{e.full_marks.percent:.0f}",
+                "mean": format_points(e.mean_points),
+                "max": format_points(e.max_points),
+                "not_gradable": str(e.not_gradable),
+            }
+            for e in stats.exercises
+        ],
+        checks=[
+            {
+                "exercise": c.exercise,
+                "name": c.check,
+                "visible": "1" if c.visible else "",
+                "passed": str(c.rate.passed),
+                "total": str(c.rate.total),
+                "percent": f"{c.rate.percent:.0f}",
+            }
+            for c in stats.checks
+        ],
+        ungraded=[
+            {
+                "submission": u.submission,
+                "href": feedback_href(stems[u.submission]),
+                "exercise": u.exercise,
+                "status": u.status,
+                "reason": u.reason,
+            }
+            for u in stats.ungraded
+            if u.submission in stems
+        ],
+        exercise_ids=list(exercise_ids),
+        students=[_row(result, stems[result.submission], exercise_ids) for result in results],
+        unreadable=list(unreadable),
+    )
+
+
+def _row(result: SubmissionResult, stem: str, exercise_ids: Sequence[str]) -> StudentRow:
+    by_id = {e.exercise: e for e in result.exercises}
+    cells = []
+    notes = []
+    for exercise_id in exercise_ids:
+        exercise = by_id.get(exercise_id)
+        if exercise is None:
+            cells.append(Cell("-", "-1"))
+            continue
+        cells.append(Cell(format_points(exercise.points), format_points(exercise.points)))
+        if exercise.status in NOT_GRADABLE:
+            notes.append(f"{exercise_id}: {status_words(exercise.status)}")
+    if result.exercises and all(e.status == "not_started" for e in result.exercises):
+        notes.append("nothing started")
+    return StudentRow(
+        name=result.submission,
+        href=feedback_href(stem),
+        cells=cells,
+        total=format_points(result.points),
+        total_text=f"{format_points(result.points)} / {format_points(result.max_points)}",
+        note="; ".join(notes),
+    )
+
+
+def render_dashboard(page: DashboardPage) -> str:
+    return render("dashboard.html.j2", page, script=sort_script())
+
+
+__all__ = ["DashboardPage", "dashboard_page", "feedback_href", "render_dashboard"]
