@@ -22,8 +22,9 @@ from grader import commands
 from grader.course.load import LoadedCourse, load_course
 from grader.engine import GradeOptions
 from grader.errors import CourseError, GraderError
+from grader.progress import ClassProgress
 from grader.report.terminal import render_check, render_class_summary, render_validation
-from grader.results import EXIT_CHECKS_FAILED, EXIT_GRADER_FAILED, EXIT_OK, EXIT_USAGE, SubmissionResult
+from grader.results import EXIT_CHECKS_FAILED, EXIT_GRADER_FAILED, EXIT_OK, EXIT_USAGE
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -53,6 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--time-limit", type=float, default=None, help="override every exercise's wall-clock limit (seconds)")
     run.add_argument("--exercise", action="append", default=[], help="grade only this exercise (repeatable)")
     run.add_argument("--quiet", action="store_true", help="print only the final line")
+    run.add_argument("--force", action="store_true", help="grade every submission again, even those unchanged since they were graded")
+    run.add_argument(
+        "--dask", metavar="ADDRESS", default=None, help="run the sandboxed workers on a Dask cluster (e.g. tcp://scheduler:8786)"
+    )
     return parser
 
 
@@ -106,30 +111,29 @@ def _check(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> 
 
 def _run(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> int:
     started = time.monotonic()
-    done = 0
-
-    def progress(result: SubmissionResult) -> None:
-        nonlocal done
-        done += 1
-        if not args.quiet:
-            console.print(f"  graded {result.submission}: {result.points:g}/{result.max_points:g}", markup=False, highlight=False)
-
     options = GradeOptions(
         per_student_seed=args.per_student_seed,
         time_limit=args.time_limit,
         parallel=max(1, args.jobs),
         exercises=tuple(args.exercise),
+        dask=args.dask,
     )
     if args.exercise:
         commands._check_exercises(loaded, args.exercise)
-    outcome = commands.run_class(loaded, list(args.paths), args.out, options, progress)
+    with ClassProgress(console, quiet=args.quiet) as progress:
+        outcome = commands.run_class(
+            loaded, list(args.paths), args.out, options, progress.graded, force=args.force, on_plan=progress.plan
+        )
     ids = list(options.exercises) or commands.exercise_ids(loaded)
     if not args.quiet:
         render_class_summary(outcome.run.results, ids, console)
     elapsed = time.monotonic() - started
+    kept = f", {outcome.skipped} unchanged and kept" if outcome.skipped else ""
+    isolation = outcome.run.isolation
     console.print(
-        f"graded {done} submissions in {elapsed:.1f} s (isolation: {outcome.run.isolation}); gradebook: {outcome.gradebook}",
+        f"graded {outcome.graded} submissions in {elapsed:.1f} s{kept} (isolation: {isolation}); gradebook: {outcome.gradebook}",
         markup=False,
+        soft_wrap=True,
     )
     return EXIT_OK
 
