@@ -54,6 +54,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--time-limit", type=float, default=None, help="override every exercise's wall-clock limit (seconds)")
     run.add_argument("--exercise", action="append", default=[], help="grade only this exercise (repeatable)")
     run.add_argument("--quiet", action="store_true", help="print only the final line")
+    run.add_argument(
+        "--chunk",
+        type=int,
+        default=0,
+        metavar="N",
+        help="submissions judged together; each chunk's results are written when it is judged (default: 32)",
+    )
     run.add_argument("--force", action="store_true", help="grade every submission again, even those unchanged since they were graded")
     run.add_argument(
         "--dask", metavar="ADDRESS", default=None, help="run the sandboxed workers on a Dask cluster (e.g. tcp://scheduler:8786)"
@@ -117,6 +124,7 @@ def _run(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> in
         parallel=max(1, args.jobs),
         exercises=tuple(args.exercise),
         dask=args.dask,
+        chunk_size=max(0, args.chunk),
     )
     if args.exercise:
         commands._check_exercises(loaded, args.exercise)
