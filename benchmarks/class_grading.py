@@ -31,6 +31,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -172,18 +173,23 @@ class Measured:
     peak_rss_mib: float
     peak_pss_mib: float
     output: str
+    cpu: float
+    """User + system CPU seconds of the whole tree (less sensitive than wall time to other load on the machine)."""
 
 
 def measure(command: list[str], cwd: Path | None = None) -> Measured:
     started = time.monotonic()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd)
     sampler = TreeMemory(process.pid).start()
     output, _ = process.communicate()
     wall = time.monotonic() - started
     sampler.stop()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command[:4])} ... failed ({process.returncode}):\n{output[-3000:]}")
-    return Measured(wall, sampler.peak_rss / 2**20, sampler.peak_pss / 2**20, output)
+    return Measured(wall, sampler.peak_rss / 2**20, sampler.peak_pss / 2**20, output, cpu)
 
 
 def grade_class(class_dir: Path, out: Path, jobs: int, time_limit: float, extra: list[str]) -> Measured:
@@ -254,6 +260,8 @@ def main() -> None:
         hostile = args.students - len(regular)
         print(f"class: {args.students} submissions x {exercises} exercises ({len(regular)} regular, {hostile} hostile)")
         print(f"grade run --jobs {args.jobs}: wall {ours.wall:.2f} s, {per:.1f} ms/submission, {per / exercises:.1f} ms/exercise")
+        cpu_per = 1000 * ours.cpu / args.students
+        print(f"CPU time of the process tree: {ours.cpu:.1f} s ({cpu_per:.1f} ms/submission); load average {os.getloadavg()[0]:.1f}")
         print(f"peak memory of the process tree: RSS {ours.peak_rss_mib:.0f} MiB (PSS {ours.peak_pss_mib:.0f} MiB)")
         print(f"isolation: {level.group(1) if level else 'unknown'}")
         summary = f"grade run: {args.students} submissions in {ours.wall:.2f} s ({per:.1f} ms/submission, peak {ours.peak_rss_mib:.0f} MiB)"

@@ -14,6 +14,8 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,6 +162,68 @@ def _executor(options: GradeOptions, server: ForkServer) -> Iterator[Executor]:
         yield remote
 
 
+@dataclass(frozen=True)
+class _EvaluatedChunk:
+    """One chunk, evaluated: each submission's evaluations, with the plan and baseline of its seed."""
+
+    submissions: list[tuple[Submission, dict[str, Evaluation]]]
+    seeds: dict[str, int | None]
+    plans: dict[int | None, Plan]
+    baselines: dict[int | None, Baseline]
+
+
+def _evaluate_chunks(
+    seeds: _Seeds, server: ForkServer, executor: Executor, submissions: Iterable[Submission], size: int, course_seed: int | None
+) -> Iterator[_EvaluatedChunk]:
+    """Baselines (once per seed, on this machine) then the sandboxed evaluation of each chunk."""
+    for chunk in _chunks(submissions, size):
+        chunk_seeds = {s.name: seeds.seed_of(s) for s in chunk}
+        used = set(chunk_seeds.values())
+        baselines = {seed: seeds.baseline(server, seed) for seed in used}
+        plans = {seed: seeds.plan(seed) for seed in used | {course_seed}}
+        plan_of = {s.name: plans[chunk_seeds[s.name]] for s in chunk}
+        evaluated = list(evaluate_submissions(executor, lambda s, plan_of=plan_of: plan_of[s.name], chunk))
+        yield _EvaluatedChunk(evaluated, chunk_seeds, plans, baselines)
+        if seeds.options.per_student_seed:
+            seeds.forget_students(course_seed)
+
+
+_DONE = object()
+
+
+def _prefetched(chunks: Iterator[_EvaluatedChunk]) -> Iterator[_EvaluatedChunk]:
+    """Evaluate the next chunk in a thread while the caller judges this one (the sandbox and pytest overlap).
+
+    At most one evaluated chunk waits, so memory stays bounded; an error in the
+    thread is raised here; if the caller stops early the thread stops at its next chunk.
+    """
+    ready: queue.Queue[Any] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                ready.put(chunk)
+                if stop.is_set():
+                    return
+            ready.put(_DONE)
+        except BaseException as error:  # handed to the consumer, which raises it
+            ready.put(error)
+
+    thread = threading.Thread(target=produce, name="grader-evaluate", daemon=True)
+    thread.start()
+    try:
+        while (item := ready.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        with contextlib.suppress(queue.Empty):
+            ready.get_nowait()  # unblock a producer waiting to put its chunk
+        thread.join(timeout=5)  # a thread still evaluating ends when the fork server closes
+
+
 def grade_stream(
     loaded: LoadedCourse,
     submissions: Iterable[Submission],
@@ -170,27 +234,27 @@ def grade_stream(
     """Grade ``submissions`` chunk by chunk, handing each result to ``on_result`` as soon as it is assembled.
 
     Per chunk: evaluate every submission x exercise in the sandbox, judge the
-    chunk in one pytest session, assemble and hand over. The fork server (torch
-    imported once) and the trusted baselines live for the whole run; nothing of
-    a chunk outlives it, so memory stays flat whatever the class size. One bad
-    submission never stops the batch. Returns the weakest isolation level used.
+    chunk in one pytest session, assemble and hand over. While a chunk is judged
+    the next one is already being evaluated (unless instructor checks need the
+    fork server during judging). The fork server (torch imported once) and the
+    trusted baselines live for the whole run; nothing of a chunk outlives it, so
+    memory stays flat whatever the class size. One bad submission never stops
+    the batch. Returns the weakest isolation level used.
     """
     course = loaded.course
-    seeds = _Seeds(loaded, options)
     size = options.chunk_size or DEFAULT_CHUNK
     checks_dir = loaded.root / course.checks_dir if course.checks_dir and not options.visible_only else None
     course_seed = None if options.visible_only else course.seed
     with ForkServer(parallel=options.parallel) as server, _executor(options, server) as executor:
         levels = {server.level}
-        for chunk in _chunks(submissions, size):
-            for seed in dict.fromkeys(seeds.seed_of(s) for s in chunk):
-                seeds.baseline(server, seed)
-            evaluated = list(evaluate_submissions(executor, lambda s: seeds.plan(seeds.seed_of(s)), chunk))
+        chunks = _evaluate_chunks(_Seeds(loaded, options), server, executor, submissions, size, course_seed)
+        # Instructor checks call the student's code through the local fork server while pytest runs: then in turn.
+        for chunk in chunks if checks_dir is not None else _prefetched(chunks):
             tasks = []
-            for submission, evaluations in evaluated:
-                seed = seeds.seed_of(submission)
-                baseline = seeds.baseline(server, seed)
-                for exercise_plan in seeds.plan(seed).exercises:
+            for submission, evaluations in chunk.submissions:
+                seed = chunk.seeds[submission.name]
+                baseline = chunk.baselines[seed]
+                for exercise_plan in chunk.plans[seed].exercises:
                     evaluation = evaluations[exercise_plan.id]
                     if evaluation.status in ("missing", "syntax_error", "rejected"):
                         continue
@@ -204,17 +268,15 @@ def grade_stream(
                             unfinished=evaluation.message or "the worker ended before this check",
                         )
                     )
-            any_plan = seeds.plan(seeds.seed_of(evaluated[0][0]) if evaluated else course_seed)
-            handles = [StudentHandle(submission, server, {p.id: p for p in any_plan.exercises}) for submission, _ in evaluated]
+            plans = {p.id: p for p in chunk.plans[course_seed].exercises}
+            handles = [StudentHandle(submission, server, plans) for submission, _ in chunk.submissions]
             outcome = run_judging(tasks, handles, checks_dir)
             if on_report is not None:
                 on_report(outcome.report)
-            for submission, evaluations in evaluated:
+            for submission, evaluations in chunk.submissions:
                 levels.update(e.isolation for e in evaluations.values())
-                seed = seeds.seed_of(submission)
-                on_result(_assemble(submission, evaluations, seeds.plan(seed), outcome, seed, course.course))
-            if options.per_student_seed:
-                seeds.forget_students(course_seed)
+                seed = chunk.seeds[submission.name]
+                on_result(_assemble(submission, evaluations, chunk.plans[seed], outcome, seed, course.course))
     return weakest(levels)
 
 
