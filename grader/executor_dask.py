@@ -103,7 +103,7 @@ class DaskExecutor:
 
     def run(self, jobs: Iterable[Job]) -> Iterator[WorkerRun]:
         pending = iter(jobs)
-        in_flight = self._distributed.as_completed()
+        in_flight = self._distributed.as_completed(loop=self._client.loop)
         threads = sum(self._client.nthreads().values()) or 1
 
         def submit_next() -> bool:
