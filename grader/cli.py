@@ -15,16 +15,16 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from grader import commands
-from grader.course.load import LoadedCourse, load_course
-from grader.engine import GradeOptions
 from grader.errors import CourseError, GraderError
-from grader.progress import ClassProgress
-from grader.report.terminal import render_check, render_class_summary, render_validation
 from grader.results import EXIT_CHECKS_FAILED, EXIT_GRADER_FAILED, EXIT_OK, EXIT_USAGE
+from grader.sandbox.client import prestart
+
+if TYPE_CHECKING:
+    from grader.course.load import LoadedCourse
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -69,6 +69,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _load(path: Path) -> LoadedCourse:
+    from grader.course.load import load_course
+
     return load_course(path)
 
 
@@ -76,8 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     console = Console(highlight=False)
     errors = Console(stderr=True, highlight=False)
+    prestart()  # the fork server imports torch while this process does (below): every verb needs both
     try:
         loaded = _load(args.course)
+        from grader import commands
+        from grader.report.terminal import render_validation
+
         if args.verb == "check":
             return _check(loaded, args, console)
         if args.verb == "validate":
@@ -107,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _check(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> int:
+    from grader import commands
+    from grader.report.terminal import render_check
+
     workspace = args.workspace or loaded.root / "exercises"
     run = commands.check_local(loaded, workspace, list(args.exercises))
     titles = {e.id: e.title for e in loaded.course.exercises}
@@ -117,6 +126,11 @@ def _check(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> 
 
 
 def _run(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> int:
+    from grader import commands
+    from grader.engine import GradeOptions
+    from grader.progress import ClassProgress
+    from grader.report.terminal import render_class_summary
+
     started = time.monotonic()
     options = GradeOptions(
         per_student_seed=args.per_student_seed,
