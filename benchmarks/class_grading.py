@@ -180,7 +180,8 @@ class Measured:
 def measure(command: list[str], cwd: Path | None = None) -> Measured:
     started = time.monotonic()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}  # nbgrader runs alembic
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd, env=env)
     sampler = TreeMemory(process.pid).start()
     output, _ = process.communicate()
     wall = time.monotonic() - started
@@ -220,7 +221,11 @@ def nbgrader_autograde(loaded: LoadedCourse, class_dir: Path, students: list[str
     course_dir = work / "nbgrader"
     assignment = "bench"
     build.build(loaded, course_dir, assignment=assignment, one_notebook=True, force=True)
-    subprocess.run([executable, "generate_assignment", assignment, "--force"], cwd=course_dir, check=True, capture_output=True)
+    env = {**os.environ, "PATH": f"{Path(executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    command = [executable, "generate_assignment", assignment, "--force"]
+    generated = subprocess.run(command, cwd=course_dir, capture_output=True, text=True, env=env, check=False)
+    if generated.returncode != 0:
+        return f"nbgrader generate_assignment failed ({generated.returncode}): {generated.stderr[-1500:]}"
     release = json.loads((course_dir / "release" / assignment / f"{assignment}.ipynb").read_text(encoding="utf-8"))
     for student in students:
         notebook = json.loads(json.dumps(release))
