@@ -248,6 +248,7 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=3.0, help="grade run --time-limit: what the hostile loop costs (s)")
     parser.add_argument("--vs-nbgrader", type=int, default=0, metavar="M", help="also run nbgrader autograde on M submissions")
     parser.add_argument("--seed", type=int, default=2015, help="seed of the synthetic class")
+    parser.add_argument("--exercises", default="", help="comma-separated exercise ids to grade (default: the whole course)")
     parser.add_argument("--keep", type=Path, default=None, help="keep the class and the results in this folder")
     parser.add_argument("extra", nargs=argparse.REMAINDER, help="more arguments for grade run, after --")
     args = parser.parse_args()
@@ -258,8 +259,10 @@ def main() -> None:
         if class_dir.exists():
             shutil.rmtree(class_dir)
         regular = generate_class(loaded, args.students, class_dir, args.seed)
-        exercises = len(loaded.course.exercises)
-        ours = grade_class(class_dir, work / "out", args.jobs, args.time_limit, [a for a in args.extra if a != "--"])
+        selected = [e for e in args.exercises.split(",") if e]
+        exercises = len(selected) or len(loaded.course.exercises)
+        extra = [a for a in args.extra if a != "--"] + [f"--exercise={e}" for e in selected]
+        ours = grade_class(class_dir, work / "out", args.jobs, args.time_limit, extra)
         level = re.search(r"isolation: ([a-z]+)", ours.output)
         per = 1000 * ours.wall / args.students
         hostile = args.students - len(regular)
