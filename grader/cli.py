@@ -15,17 +15,17 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from grader import commands
-from grader.course.load import LoadedCourse, load_course
-from grader.engine import GradeOptions
 from grader.errors import CourseError, GraderError
 from grader.platforms import verbs as platform_verbs
-from grader.report.html_reports import write_feedback_file
-from grader.report.terminal import render_check, render_class_summary, render_validation
-from grader.results import EXIT_CHECKS_FAILED, EXIT_GRADER_FAILED, EXIT_OK, EXIT_USAGE, SubmissionResult
+from grader.results import EXIT_CHECKS_FAILED, EXIT_GRADER_FAILED, EXIT_OK, EXIT_USAGE
+from grader.sandbox.client import prestart
+
+if TYPE_CHECKING:
+    from grader.course.load import LoadedCourse
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -69,10 +69,23 @@ def _parser() -> argparse.ArgumentParser:
 
     report = verbs.add_parser("report", help="instructors: rebuild the dashboard and feedback pages of a graded class (no regrading)")
     report.add_argument("out", type=Path, help="the --out folder of an earlier `grade run`")
+    run.add_argument(
+        "--chunk",
+        type=int,
+        default=0,
+        metavar="N",
+        help="submissions judged together; each chunk's results are written when it is judged (default: 32)",
+    )
+    run.add_argument("--force", action="store_true", help="grade every submission again, even those unchanged since they were graded")
+    run.add_argument(
+        "--dask", metavar="ADDRESS", default=None, help="run the sandboxed workers on a Dask cluster (e.g. tcp://scheduler:8786)"
+    )
     return parser
 
 
 def _load(path: Path) -> LoadedCourse:
+    from grader.course.load import load_course
+
     return load_course(path)
 
 
@@ -82,8 +95,12 @@ def main(argv: list[str] | None = None) -> int:
     errors = Console(stderr=True, highlight=False)
     if args.verb == "gradescope" and args.platform_verb == "grade":
         return platform_verbs.grade_in_gradescope(args)  # must write results.json whatever fails, the course load included
+    prestart()  # the fork server imports torch while this process does (below): every verb needs both
     try:
         loaded = _load(args.course)
+        from grader import commands
+        from grader.report.terminal import render_validation
+
         if args.verb == "check":
             return _check(loaded, args, console)
         if args.verb == "validate":
@@ -119,12 +136,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _check(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> int:
+    from grader import commands
+    from grader.report.terminal import render_check
+
     workspace = args.workspace or loaded.root / "exercises"
     run = commands.check_local(loaded, workspace, list(args.exercises))
     titles = {e.id: e.title for e in loaded.course.exercises}
     result = run.results[0]
     render_check(result, console, titles)
     if args.html is not None:
+        from grader.report.html_reports import write_feedback_file
+
         page = write_feedback_file(result, loaded, args.html)
         console.print(f"Feedback page: {page.resolve()}", markup=False, highlight=False)
     all_passed = all(c.passed for e in result.exercises for c in e.checks)
@@ -132,33 +154,45 @@ def _check(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> 
 
 
 def _run(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> int:
+    from grader import commands
+    from grader.engine import GradeOptions
+    from grader.progress import ClassProgress
+    from grader.report.terminal import render_class_summary
+
     started = time.monotonic()
-    done = 0
-
-    def progress(result: SubmissionResult) -> None:
-        nonlocal done
-        done += 1
-        if not args.quiet:
-            console.print(f"  graded {result.submission}: {result.points:g}/{result.max_points:g}", markup=False, highlight=False)
-
     options = GradeOptions(
         per_student_seed=args.per_student_seed,
         time_limit=args.time_limit,
         parallel=max(1, args.jobs),
         exercises=tuple(args.exercise),
+        dask=args.dask,
+        chunk_size=max(0, args.chunk),
     )
     if args.exercise:
         commands._check_exercises(loaded, args.exercise)
     submissions, nbgrader_tree = platform_verbs.run_submissions(loaded, args)
-    outcome = commands.run_class(loaded, list(args.paths), args.out, options, progress, submissions)
+    with ClassProgress(console, quiet=args.quiet) as progress:
+        outcome = commands.run_class(
+            loaded,
+            list(args.paths),
+            args.out,
+            options,
+            progress.graded,
+            force=args.force,
+            on_plan=progress.plan,
+            submissions=submissions,
+        )
     ids = list(options.exercises) or commands.exercise_ids(loaded)
     if not args.quiet:
         render_class_summary(outcome.run.results, ids, console)
     platform_verbs.after_run(outcome.run.results, args, args.out, nbgrader_tree, console)
     elapsed = time.monotonic() - started
+    kept = f", {outcome.skipped} unchanged and kept" if outcome.skipped else ""
+    isolation = outcome.run.isolation
     console.print(
-        f"graded {done} submissions in {elapsed:.1f} s (isolation: {outcome.run.isolation}); gradebook: {outcome.gradebook}",
+        f"graded {outcome.graded} submissions in {elapsed:.1f} s{kept} (isolation: {isolation}); gradebook: {outcome.gradebook}",
         markup=False,
+        soft_wrap=True,
     )
     if outcome.reports is not None:
         console.print(f"dashboard: {outcome.reports.index} (reports took {outcome.reports.seconds:.1f} s)", markup=False)

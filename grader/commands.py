@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import dataclass, field
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +17,15 @@ import yaml
 
 from grader.checks.judge import Observations
 from grader.course.load import LoadedCourse
-from grader.engine import EXPECTED_FILE, GradeOptions, GradeRun, Progress, course_submission, grade
+from grader.engine import EXPECTED_FILE, GradeOptions, GradeRun, Progress, course_submission, grade, grade_stream
 from grader.errors import UsageError
 from grader.evaluate import evaluate_baseline, mutant_path
+from grader.executors import weakest
+from grader.fingerprint import course_fingerprint, submission_fingerprint
 from grader.plan import build_plan
 from grader.report.gradebook_csv import write_gradebook
 from grader.report.html_reports import ReportFiles, write_reports
-from grader.report.records_json import safe_file_stem, write_submission_json
+from grader.report.records_json import read_submission_json, safe_file_stem, write_submission_json
 from grader.results import CheckResult, SubmissionResult
 from grader.sandbox.client import ForkServer
 from grader.submissions import SourceFile, Submission, discover, load_submission, read_source
@@ -42,10 +46,29 @@ def _check_exercises(loaded: LoadedCourse, requested: list[str]) -> tuple[str, .
 @dataclass(frozen=True)
 class ClassRun:
     run: GradeRun
+    """Every stored result of the class (read back from ``out/submissions/``), the isolation level, no pytest text."""
     gradebook: Path
     records: dict[str, Path]
+    """Submission name -> its JSON record, for every submission of this run (graded now or before)."""
+    graded: int = 0
+    """Submissions graded by this run."""
+    skipped: int = 0
+    """Submissions whose stored record was still valid (same files, same course): not graded again."""
     reports: ReportFiles | None = None
     """The dashboard and feedback pages, written from the stored records once grading is done."""
+
+
+@dataclass(frozen=True)
+class ClassPlan:
+    """What ``grade run`` is about to do, told to the caller before the first submission is graded."""
+
+    total: int
+    to_grade: int
+    skipped: int
+
+
+RECORDS_DIR = "submissions"
+PYTEST_REPORT = "pytest-report.txt"
 
 
 def run_class(
@@ -54,40 +77,112 @@ def run_class(
     out: Path,
     options: GradeOptions,
     progress: Progress | None = None,
+    force: bool = False,
+    on_plan: Callable[[ClassPlan], None] | None = None,
     submissions: list[Submission] | None = None,
 ) -> ClassRun:
-    """``grade run``: every submission under ``paths``; per-submission JSON and the gradebook in ``out``.
+    """``grade run``: every submission under ``paths``; per-submission JSON, then the gradebook, in ``out``.
 
-    Each submission's record is written as soon as it is assembled, so nothing already graded is lost.
+    Resumable: each submission's record is written (atomically) as soon as it is
+    graded, with the fingerprint of its files and of the course; a later run
+    skips every submission whose stored fingerprint still matches, unless
+    ``force``. Killing the grader at any point loses nothing already written.
+    The gradebook and the HTML reports are then rebuilt from the stored records.
     ``submissions`` already read (e.g. from nbgrader's ``submitted/`` tree) replace discovering ``paths``.
     """
+    ids = exercise_ids(loaded)
     if submissions is None:
-        submissions = discover(paths, exercise_ids(loaded))
-    out.mkdir(parents=True, exist_ok=True)
-    records_dir = out / "submissions"
-    records_dir.mkdir(exist_ok=True)
+        submissions = discover(paths, ids)
     stems = [safe_file_stem(s.name) for s in submissions]
     clashes = sorted({stem for stem in stems if stems.count(stem) > 1})
     if clashes:
         raise UsageError(f"two submission names map to the same result file {clashes[0]!r}.json; rename one of them")
+    records_dir = out / RECORDS_DIR
+    records_dir.mkdir(parents=True, exist_ok=True)
+    for leftover in records_dir.glob(".*.tmp"):  # a write interrupted by a kill: never a record
+        leftover.unlink(missing_ok=True)
+    course_key = course_fingerprint(loaded, options)
     records: dict[str, Path] = {}
+    to_grade: list[Path] = []
+    for submission in submissions:
+        path = records_dir / f"{safe_file_stem(submission.name)}.json"
+        records[submission.name] = path
+        if force or _stored_fingerprint(path) != submission_fingerprint(course_key, submission):
+            to_grade.append(submission.path)
+    plan = ClassPlan(total=len(submissions), to_grade=len(to_grade), skipped=len(submissions) - len(to_grade))
+    del submissions  # from here on one chunk of sources at a time
+    if on_plan is not None:
+        on_plan(plan)
+    report_path = out / PYTEST_REPORT
+    report_path.write_text("", encoding="utf-8")
 
-    def record(result: SubmissionResult) -> None:
-        records[result.submission] = write_submission_json(records_dir, result)
+    keys: dict[str, str] = {}
+
+    def sources_to_grade() -> Iterator[Submission]:
+        for folder in to_grade:
+            submission = load_submission(folder, ids)  # read again, a chunk at a time: what is graded is what is fingerprinted
+            keys[submission.name] = submission_fingerprint(course_key, submission)
+            yield submission
+
+    def store(result: SubmissionResult) -> None:
+        write_submission_json(records_dir, replace(result, fingerprint=keys.pop(result.submission, "")))
         if progress is not None:
             progress(result)
 
-    run = grade(loaded, submissions, options, record)
+    def append_report(text: str) -> None:
+        with report_path.open("a", encoding="utf-8") as handle:
+            handle.write(text)
+
+    isolation = grade_stream(loaded, sources_to_grade(), options, store, append_report) if to_grade else ""
+    gradebook, results = rebuild_outputs(out, loaded, list(records.values()), _selected(loaded, options))
+    isolation = isolation or weakest(e.isolation for r in results for e in r.exercises)
+    return ClassRun(
+        run=GradeRun(results=results, isolation=isolation, pytest_report=""),
+        gradebook=gradebook,
+        records=records,
+        graded=plan.to_grade,
+        skipped=plan.skipped,
+        reports=write_reports(out, loaded),
+    )
+
+
+def _stored_fingerprint(path: Path) -> str | None:
+    """The fingerprint in a stored record, or None when there is no readable record."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    value = record.get("fingerprint") if isinstance(record, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def rebuild_outputs(
+    out: Path, loaded: LoadedCourse, records: list[Path] | None = None, exercises: list[str] | None = None
+) -> tuple[Path, list[SubmissionResult]]:
+    """Rebuild the gradebook from the stored per-submission records, so it always agrees with them.
+
+    ``records``: the record files to include (default: every ``out/submissions/*.json``).
+    A record that cannot be read is left out with a warning on stderr, never a crash.
+    This is the hook for every report derived from stored results: add new ones here.
+    Returns the gradebook's path and the results read, in submission order.
+    """
+    ids = exercises or exercise_ids(loaded)
+    paths = records if records is not None else sorted((out / RECORDS_DIR).glob("*.json"))
+    results: list[SubmissionResult] = []
+    for path in paths:
+        try:
+            results.append(read_submission_json(path))
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            print(f"warning: {path} is not a readable result record ({error}); left out of the gradebook", file=sys.stderr)
+    results.sort(key=lambda r: (r.submission.casefold(), r.submission))
     gradebook = out / "gradebook.csv"
-    write_gradebook(gradebook, run.results, list(_selected(loaded, options)))
-    (out / "pytest-report.txt").write_text(run.pytest_report, encoding="utf-8")
-    reports = write_reports(out, loaded)
-    return ClassRun(run=run, gradebook=gradebook, records=records, reports=reports)
+    write_gradebook(gradebook, results, ids)
+    return gradebook, results
 
 
 def report(loaded: LoadedCourse, out: Path) -> ReportFiles:
     """``grade report OUT``: the dashboard and feedback pages again, from ``OUT/submissions/*.json`` only (no regrading)."""
-    records_dir = out / "submissions"
+    records_dir = out / RECORDS_DIR
     if not records_dir.is_dir() or not any(records_dir.glob("*.json")):
         raise UsageError(f"{out} holds no graded records (expected {records_dir}/*.json, written by `grade run --out {out}`)")
     return write_reports(out, loaded)
@@ -183,9 +278,7 @@ def validate(loaded: LoadedCourse, parallel: int = 2) -> ValidationReport:
                     False, f"{exercise.id}/{mutant.name}: caught by {failed[0].name} but not named by its hint (got: {failed[0].hint})"
                 )
             else:
-                report.add(
-                    True, f"{exercise.id}/{mutant.name}: caught by {_names(failed)}; hint given in {named[0].name}"
-                )
+                report.add(True, f"{exercise.id}/{mutant.name}: caught by {_names(failed)}; hint given in {named[0].name}")
     return report
 
 

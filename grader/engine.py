@@ -2,15 +2,22 @@
 
     course --plan--> probes --sandbox--> observations --pytest--> check results --> SubmissionResult
 
-Every command (run, check, validate) goes through :func:`grade`, so what a
-student sees locally is judged exactly like what the instructor grades.
+Every command (run, check, validate) goes through :func:`grade_stream`, so what
+a student sees locally is judged exactly like what the instructor grades. It
+works in chunks of submissions so that a class of thousands streams through
+with flat memory, one pytest session per chunk, and the fork server (torch
+imported once) and the trusted baselines are set up once per run.
 """
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +26,7 @@ from grader.checks.plugin import JudgeOutcome, JudgeTask, StudentHandle, run_jud
 from grader.course.load import LoadedCourse
 from grader.errors import CourseError
 from grader.evaluate import Baseline, Evaluation, evaluate_baseline, evaluate_submissions
+from grader.executors import Executor, weakest
 from grader.feedback_data import exercise_feedback
 from grader.plan import Plan, build_plan, student_seed
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
@@ -37,6 +45,14 @@ class GradeOptions:
     parallel: int = 1
     exercises: tuple[str, ...] = ()
     """Restrict to these exercise ids (empty: all)."""
+    chunk_size: int = 0
+    """Submissions evaluated and judged together (one pytest session each); 0: :data:`DEFAULT_CHUNK`."""
+    dask: str | None = None
+    """A Dask scheduler's address: evaluate there (:mod:`grader.executor_dask`) instead of on this machine."""
+
+
+DEFAULT_CHUNK = 32
+"""Submissions per chunk: large enough that a pytest session (about 70 ms) is noise, small enough to keep memory flat."""
 
 
 @dataclass(frozen=True)
@@ -75,62 +91,195 @@ def grade(
     options: GradeOptions,
     progress: Progress | None = None,
 ) -> GradeRun:
-    """Grade ``submissions``; one bad submission never stops the batch."""
-    course = loaded.course
-    submissions = list(submissions)
-    base_seed = None if options.visible_only else course.seed
-    plans: dict[int | None, Plan] = {}
+    """Grade ``submissions`` and keep every result in memory (``check``, ``validate``: a handful of them)."""
+    results: list[SubmissionResult] = []
+    reports: list[str] = []
 
-    def plan_for_seed(seed: int | None) -> Plan:
-        if seed not in plans:
-            plans[seed] = _select(build_plan(course, seed, options.visible_only, options.time_limit), options.exercises)
-        return plans[seed]
-
-    def seed_of(submission: Submission) -> int | None:
-        if base_seed is None or not options.per_student_seed:
-            return base_seed
-        return student_seed(base_seed, submission.name)
-
-    seeds = {seed_of(s) for s in submissions} or {base_seed}
-    with ForkServer(parallel=options.parallel) as server:
-        baselines: dict[int | None, Baseline] = {}
-        if course.released:
-            baselines[None] = load_released_baseline(loaded)
-        else:
-            for seed in sorted(seeds, key=lambda s: -1 if s is None else s):
-                baselines[seed] = evaluate_baseline(server, loaded.root, plan_for_seed(seed))
-        evaluated = list(evaluate_submissions(server, lambda s: plan_for_seed(seed_of(s)), submissions))
-        tasks = []
-        for submission, evaluations in evaluated:
-            seed = seed_of(submission)
-            for exercise_plan in plan_for_seed(seed).exercises:
-                evaluation = evaluations[exercise_plan.id]
-                if evaluation.status in ("missing", "syntax_error", "rejected"):
-                    continue
-                baseline = baselines[seed]
-                tasks.append(
-                    JudgeTask(
-                        submission=submission.name,
-                        plan=exercise_plan,
-                        observations=evaluation.observations,
-                        reference=baseline.references[exercise_plan.id],
-                        mutants=baseline.mutants.get(exercise_plan.id, ()),
-                        unfinished=evaluation.message or "the worker ended before this check",
-                    )
-                )
-        any_plan = plan_for_seed(base_seed)
-        handles = [StudentHandle(submission, server, {p.id: p for p in any_plan.exercises}) for submission, _ in evaluated]
-        checks_dir = loaded.root / course.checks_dir if course.checks_dir and not options.visible_only else None
-        outcome = run_judging(tasks, handles, checks_dir)
-        isolation = server.level
-    results = []
-    for submission, evaluations in evaluated:
-        seed = seed_of(submission)
-        result = _assemble(submission, evaluations, plan_for_seed(seed), outcome, seed, course.course, baselines[seed].references)
+    def keep(result: SubmissionResult) -> None:
         results.append(result)
         if progress is not None:
             progress(result)
-    return GradeRun(results=results, isolation=isolation, pytest_report=outcome.report)
+
+    isolation = grade_stream(loaded, submissions, options, keep, reports.append)
+    return GradeRun(results=results, isolation=isolation, pytest_report="".join(reports))
+
+
+@dataclass
+class _Seeds:
+    """Plans and trusted baselines per hidden-input seed, each computed once per run.
+
+    With ``--per-student-seed`` every student has a seed of their own, so only the
+    current chunk's are kept (the class never sits in memory as baselines).
+    """
+
+    loaded: LoadedCourse
+    options: GradeOptions
+    plans: dict[int | None, Plan] = field(default_factory=dict)
+    baselines: dict[int | None, Baseline] = field(default_factory=dict)
+
+    def seed_of(self, submission: Submission) -> int | None:
+        base = None if self.options.visible_only else self.loaded.course.seed
+        if base is None or not self.options.per_student_seed:
+            return base
+        return student_seed(base, submission.name)
+
+    def plan(self, seed: int | None) -> Plan:
+        if seed not in self.plans:
+            plan = build_plan(self.loaded.course, seed, self.options.visible_only, self.options.time_limit)
+            self.plans[seed] = _select(plan, self.options.exercises)
+        return self.plans[seed]
+
+    def baseline(self, server: ForkServer, seed: int | None) -> Baseline:
+        if self.loaded.course.released:
+            seed = None
+        if seed not in self.baselines:
+            if self.loaded.course.released:
+                self.baselines[seed] = load_released_baseline(self.loaded)
+            else:
+                self.baselines[seed] = evaluate_baseline(server, self.loaded.root, self.plan(seed))
+        return self.baselines[seed]
+
+    def forget_students(self, keep: int | None) -> None:
+        """Drop per-student plans and baselines after a chunk (the course seed's stay)."""
+        for cache in (self.plans, self.baselines):
+            for seed in [s for s in cache if s != keep]:
+                del cache[seed]
+
+
+def _chunks(submissions: Iterable[Submission], size: int) -> Iterator[list[Submission]]:
+    iterator = iter(submissions)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+@contextlib.contextmanager
+def _executor(options: GradeOptions, server: ForkServer) -> Iterator[Executor]:
+    if options.dask is None:
+        yield server
+        return
+    from grader.executor_dask import DaskExecutor
+
+    with DaskExecutor(options.dask) as remote:
+        yield remote
+
+
+@dataclass(frozen=True)
+class _EvaluatedChunk:
+    """One chunk, evaluated: each submission's evaluations, with the plan and baseline of its seed."""
+
+    submissions: list[tuple[Submission, dict[str, Evaluation]]]
+    seeds: dict[str, int | None]
+    plans: dict[int | None, Plan]
+    baselines: dict[int | None, Baseline]
+
+
+def _evaluate_chunks(
+    seeds: _Seeds, server: ForkServer, executor: Executor, submissions: Iterable[Submission], size: int, course_seed: int | None
+) -> Iterator[_EvaluatedChunk]:
+    """Baselines (once per seed, on this machine) then the sandboxed evaluation of each chunk."""
+    for chunk in _chunks(submissions, size):
+        chunk_seeds = {s.name: seeds.seed_of(s) for s in chunk}
+        used = set(chunk_seeds.values())
+        baselines = {seed: seeds.baseline(server, seed) for seed in used}
+        plans = {seed: seeds.plan(seed) for seed in used | {course_seed}}
+        plan_of = {s.name: plans[chunk_seeds[s.name]] for s in chunk}
+        evaluated = list(evaluate_submissions(executor, lambda s, plan_of=plan_of: plan_of[s.name], chunk))
+        yield _EvaluatedChunk(evaluated, chunk_seeds, plans, baselines)
+        if seeds.options.per_student_seed:
+            seeds.forget_students(course_seed)
+
+
+_DONE = object()
+
+
+def _prefetched(chunks: Iterator[_EvaluatedChunk]) -> Iterator[_EvaluatedChunk]:
+    """Evaluate the next chunk in a thread while the caller judges this one (the sandbox and pytest overlap).
+
+    At most one evaluated chunk waits, so memory stays bounded; an error in the
+    thread is raised here; if the caller stops early the thread stops at its next chunk.
+    """
+    ready: queue.Queue[Any] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                ready.put(chunk)
+                if stop.is_set():
+                    return
+            ready.put(_DONE)
+        except BaseException as error:  # handed to the consumer, which raises it
+            ready.put(error)
+
+    thread = threading.Thread(target=produce, name="grader-evaluate", daemon=True)
+    thread.start()
+    try:
+        while (item := ready.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        with contextlib.suppress(queue.Empty):
+            ready.get_nowait()  # unblock a producer waiting to put its chunk
+        thread.join(timeout=5)  # a thread still evaluating ends when the fork server closes
+
+
+def grade_stream(
+    loaded: LoadedCourse,
+    submissions: Iterable[Submission],
+    options: GradeOptions,
+    on_result: Progress,
+    on_report: Callable[[str], None] | None = None,
+) -> str:
+    """Grade ``submissions`` chunk by chunk, handing each result to ``on_result`` as soon as it is assembled.
+
+    Per chunk: evaluate every submission x exercise in the sandbox, judge the
+    chunk in one pytest session, assemble and hand over. While a chunk is judged
+    the next one is already being evaluated (unless instructor checks need the
+    fork server during judging). The fork server (torch imported once) and the
+    trusted baselines live for the whole run; nothing of a chunk outlives it, so
+    memory stays flat whatever the class size. One bad submission never stops
+    the batch. Returns the weakest isolation level used.
+    """
+    course = loaded.course
+    size = options.chunk_size or DEFAULT_CHUNK
+    checks_dir = loaded.root / course.checks_dir if course.checks_dir and not options.visible_only else None
+    course_seed = None if options.visible_only else course.seed
+    with ForkServer(parallel=options.parallel) as server, _executor(options, server) as executor:
+        levels = {server.level}
+        chunks = _evaluate_chunks(_Seeds(loaded, options), server, executor, submissions, size, course_seed)
+        # Instructor checks call the student's code through the local fork server while pytest runs: then in turn.
+        for chunk in chunks if checks_dir is not None else _prefetched(chunks):
+            tasks = []
+            for submission, evaluations in chunk.submissions:
+                seed = chunk.seeds[submission.name]
+                baseline = chunk.baselines[seed]
+                for exercise_plan in chunk.plans[seed].exercises:
+                    evaluation = evaluations[exercise_plan.id]
+                    if evaluation.status in ("missing", "syntax_error", "rejected"):
+                        continue
+                    tasks.append(
+                        JudgeTask(
+                            submission=submission.name,
+                            plan=exercise_plan,
+                            observations=evaluation.observations,
+                            reference=baseline.references[exercise_plan.id],
+                            mutants=baseline.mutants.get(exercise_plan.id, ()),
+                            unfinished=evaluation.message or "the worker ended before this check",
+                        )
+                    )
+            plans = {p.id: p for p in chunk.plans[course_seed].exercises}
+            handles = [StudentHandle(submission, server, plans) for submission, _ in chunk.submissions]
+            outcome = run_judging(tasks, handles, checks_dir)
+            if on_report is not None:
+                on_report(outcome.report)
+            for submission, evaluations in chunk.submissions:
+                levels.update(e.isolation for e in evaluations.values())
+                seed = chunk.seeds[submission.name]
+                references = chunk.baselines[seed].references
+                on_result(_assemble(submission, evaluations, chunk.plans[seed], outcome, seed, course.course, references))
+    return weakest(levels)
 
 
 def _assemble(

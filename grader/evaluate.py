@@ -17,6 +17,7 @@ from typing import Any
 
 from grader.checks.judge import MutantBehaviour, Observations
 from grader.errors import CourseError, SandboxError
+from grader.executors import Executor
 from grader.plan import ExercisePlan, Plan
 from grader.results import ExerciseStatus
 from grader.sandbox.client import ForkServer, Job, WorkerRun
@@ -161,7 +162,7 @@ def _signal_name(number: int) -> str:
 
 
 def evaluate_submissions(
-    server: ForkServer,
+    server: Executor,
     plan_of: Any,
     submissions: Iterable[Submission],
 ) -> Iterator[tuple[Submission, dict[str, Evaluation]]]:

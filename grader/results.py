@@ -86,6 +86,9 @@ class SubmissionResult:
     """The hidden-input seed used, so any grade can be reproduced exactly."""
     course: str = ""
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    fingerprint: str = ""
+    """Hash of the course, the grading options and this submission's files (:mod:`grader.fingerprint`):
+    ``grade run`` skips the submission next time while it is unchanged."""
 
     @property
     def points(self) -> float:
@@ -127,6 +130,7 @@ def submission_from_json(record: dict[str, Any]) -> SubmissionResult:
         seed=record.get("seed"),
         course=record.get("course", ""),
         warnings=tuple(record.get("warnings", ())),
+        fingerprint=str(record.get("fingerprint", "")),
     )
 
 

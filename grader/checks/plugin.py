@@ -233,6 +233,14 @@ def run_judging(tasks: list[JudgeTask], handles: list[StudentHandle], checks_dir
             "no:cacheprovider",
             "-p",
             "no:randomly",
+            # These three only watch for problems in test code of our own; unraisableexception also runs
+            # gc.collect() several times per session, 0.4 s with torch loaded, once per judged chunk.
+            "-p",
+            "no:unraisableexception",
+            "-p",
+            "no:threadexception",
+            "-p",
+            "no:faulthandler",
             "--import-mode=importlib",
             "--rootdir",
             scratch,

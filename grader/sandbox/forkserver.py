@@ -34,6 +34,8 @@ MAX_FRAME = 256 * 1024 * 1024
 MAX_RESULT_BYTES = 64 * 1024 * 1024
 EXIT_SANDBOX_FAILED = 70
 SANDBOX_UID_BASE = 61000
+GRACE = 0.5
+"""Seconds to wait for a job's pipes to close after its first process was reaped."""
 
 
 def write_frame(stream: IO[bytes], message: dict[str, Any]) -> None:
@@ -77,6 +79,8 @@ class RunningJob:
     exit_status: int | None = None
     reaped_at: float | None = None
     open_fds: set[int] = field(default_factory=set)
+    pidfd: int | None = None
+    """Readable when the job's first process exits (Linux 5.3+), so the server wakes without polling."""
 
 
 class Server:
@@ -87,19 +91,36 @@ class Server:
         self.stdin_buffer = bytearray()
         self.stdin_open = True
         self.out = sys.stdout.buffer
+        self.pidfds = hasattr(os, "pidfd_open")
 
     def serve(self) -> None:
         os.set_blocking(0, False)
         self.selector.register(0, selectors.EVENT_READ, ("stdin", None))
         write_frame(self.out, {"event": "ready", "level": self.level, "pid": os.getpid()})
         while self.stdin_open or self.jobs:
-            for key, _ in self.selector.select(timeout=0.02):
+            for key, _ in self.selector.select(timeout=self._wait_time()):
                 source, job = key.data
                 if source == "stdin":
                     self._read_requests()
+                elif source == "exit":
+                    self._close_fd(job, key.fd)  # the job's first process ended: _check_jobs reaps it now
                 else:
                     self._read_job(job, key.fd, source)
             self._check_jobs()
+
+    def _wait_time(self) -> float:
+        """How long the selector may sleep: until the next deadline, or a short poll where no pidfd wakes us.
+
+        A pidfd per job makes a worker's exit wake the loop at once; a fixed poll
+        interval used to add half its length to every job (10 ms of ~40).
+        """
+        if not self.jobs:
+            return 1.0
+        if not self.pidfds:
+            return 0.02
+        now = time.monotonic()
+        soonest = min(job.deadline if job.reaped_at is None else job.reaped_at + GRACE for job in self.jobs.values())
+        return min(0.25, max(0.001, soonest - now))
 
     def _read_requests(self) -> None:
         try:
@@ -158,6 +179,15 @@ class Server:
         for fd, source in ((result_r, "result"), (output_r, "output")):
             os.set_blocking(fd, False)
             self.selector.register(fd, selectors.EVENT_READ, (source, job))
+        if self.pidfds:
+            try:
+                pidfd = os.pidfd_open(pid)
+            except OSError:  # an old kernel: fall back to polling
+                self.pidfds = False
+            else:
+                job.open_fds.add(pidfd)
+                job.pidfd = pidfd
+                self.selector.register(pidfd, selectors.EVENT_READ, ("exit", job))
         self.jobs[job.job_id] = job
 
     def _read_job(self, job: RunningJob, fd: int, source: str) -> None:
@@ -207,7 +237,7 @@ class Server:
                 with contextlib.suppress(ProcessLookupError, PermissionError):  # anything left in the job's group goes too
                     os.killpg(job.pid, signal.SIGKILL)
             # A process that escaped the group may hold the pipes open: stop waiting after a grace period.
-            if job.open_fds and job.reaped_at is not None and now - job.reaped_at < 0.5:
+            if job.open_fds - {job.pidfd} and job.reaped_at is not None and now - job.reaped_at < GRACE:
                 continue
             for fd in list(job.open_fds):
                 self._drain(job, fd)
@@ -215,6 +245,8 @@ class Server:
             self._finish(job, now)
 
     def _drain(self, job: RunningJob, fd: int) -> None:
+        if fd == job.pidfd:
+            return
         source = "result" if fd == job.result_fd else "output"
         for _ in range(64):
             try:
@@ -382,6 +414,10 @@ def main() -> None:
         )
         return
     Server(level).serve()
+    # Every job has ended and been reported. Skip the interpreter's teardown of torch (about 2 s that
+    # the grader would wait for at exit); nothing is left to flush but stdout.
+    sys.stdout.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
