@@ -189,13 +189,14 @@ def _run(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> in
     elapsed = time.monotonic() - started
     kept = f", {outcome.skipped} unchanged and kept" if outcome.skipped else ""
     isolation = outcome.run.isolation
+    if outcome.reports is not None:
+        console.print(f"dashboard: {outcome.reports.index} (reports took {outcome.reports.seconds:.1f} s)", markup=False, soft_wrap=True)
+    # The summary stays the last line: scripts and --quiet users read it.
     console.print(
         f"graded {outcome.graded} submissions in {elapsed:.1f} s{kept} (isolation: {isolation}); gradebook: {outcome.gradebook}",
         markup=False,
         soft_wrap=True,
     )
-    if outcome.reports is not None:
-        console.print(f"dashboard: {outcome.reports.index} (reports took {outcome.reports.seconds:.1f} s)", markup=False)
     return EXIT_OK
 
 

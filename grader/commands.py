@@ -91,6 +91,8 @@ def run_class(
     ``submissions`` already read (e.g. from nbgrader's ``submitted/`` tree) replace discovering ``paths``.
     """
     ids = exercise_ids(loaded)
+    given = {s.name: s for s in submissions or []}
+    """Submissions read by the caller (notebooks): graded as given, since their folder alone does not name them."""
     if submissions is None:
         submissions = discover(paths, ids)
     stems = [safe_file_stem(s.name) for s in submissions]
@@ -103,12 +105,12 @@ def run_class(
         leftover.unlink(missing_ok=True)
     course_key = course_fingerprint(loaded, options)
     records: dict[str, Path] = {}
-    to_grade: list[Path] = []
+    to_grade: list[tuple[str, Path]] = []
     for submission in submissions:
         path = records_dir / f"{safe_file_stem(submission.name)}.json"
         records[submission.name] = path
         if force or _stored_fingerprint(path) != submission_fingerprint(course_key, submission):
-            to_grade.append(submission.path)
+            to_grade.append((submission.name, submission.path))
     plan = ClassPlan(total=len(submissions), to_grade=len(to_grade), skipped=len(submissions) - len(to_grade))
     del submissions  # from here on one chunk of sources at a time
     if on_plan is not None:
@@ -119,8 +121,9 @@ def run_class(
     keys: dict[str, str] = {}
 
     def sources_to_grade() -> Iterator[Submission]:
-        for folder in to_grade:
-            submission = load_submission(folder, ids)  # read again, a chunk at a time: what is graded is what is fingerprinted
+        for name, folder in to_grade:
+            # read again, a chunk at a time (what is graded is what is fingerprinted), unless the caller read it
+            submission = given[name] if name in given else load_submission(folder, ids)
             keys[submission.name] = submission_fingerprint(course_key, submission)
             yield submission
 
