@@ -130,6 +130,11 @@ def _fresh_inputs(request: dict[str, Any]) -> list[torch.Tensor]:
     return [decode_tensor(spec).requires_grad_(bool(flag)) for spec, flag in zip(request["inputs"], flags, strict=True)]
 
 
+def _extra_args(request: dict[str, Any]) -> list[Any]:
+    """The non-tensor arguments a Function takes after its inputs (a constant, ``None`` for a missing bias)."""
+    return [decode_value(e) for e in request.get("extra", [])]
+
+
 def _grad_record(tensor: torch.Tensor | None) -> dict[str, Any]:
     return NONE if tensor is None else encode_tensor(tensor.detach())
 
@@ -157,7 +162,7 @@ class _OpCounter(TorchDispatchMode):
 def _apply_once(module: ModuleType, request: dict[str, Any], upstream: dict[str, Any] | None) -> Observation:
     cls = _entry(module, request["entry"])
     inputs = _fresh_inputs(request)
-    extra = [decode_value(e) for e in request.get("extra", [])]
+    extra = _extra_args(request)
     output = cls.apply(*inputs, *extra)
     observation: Observation = {"output": encode(output)}
     first = output[0] if type(output) is tuple else output
@@ -203,7 +208,7 @@ def probe_jacobian(module: ModuleType, student_file: str, request: dict[str, Any
 def _jacobian(module: ModuleType, request: dict[str, Any]) -> Observation:
     _function_class(module, request["entry"])
     cls = _entry(module, request["entry"])
-    extra = [decode_value(e) for e in request.get("extra", [])]
+    extra = _extra_args(request)
     eps = float(request["eps"])
     base = _fresh_inputs(request)
     output = cls.apply(*base, *extra)
@@ -216,7 +221,7 @@ def _jacobian(module: ModuleType, request: dict[str, Any]) -> Observation:
         basis = torch.zeros_like(out).reshape(-1)
         basis[k] = 1.0
         torch.autograd.backward(out, grad_tensors=basis.reshape(out.shape))
-        rows.append([encode_tensor(x.grad) if x.grad is not None else {"type": "none"} for x in inputs])
+        rows.append([_grad_record(x.grad) for x in inputs])
     shifted = []
     with torch.no_grad():
         for i, tensor in enumerate(base):
@@ -230,7 +235,7 @@ def _jacobian(module: ModuleType, request: dict[str, Any]) -> Observation:
     inputs = _fresh_inputs(request)
     out = cls.apply(*inputs, *extra)
     torch.autograd.backward(out, grad_tensors=torch.zeros_like(out))
-    zero_upstream = [encode_tensor(x.grad) if x.grad is not None else {"type": "none"} for x in inputs]
+    zero_upstream = [_grad_record(x.grad) for x in inputs]
     return {"output": encode(output), "rows": rows, "shifted": shifted, "zero_upstream": zero_upstream}
 
 
@@ -246,7 +251,7 @@ def probe_second_order(module: ModuleType, student_file: str, request: dict[str,
 def _second_order_once(module: ModuleType, request: dict[str, Any], upstream: dict[str, Any]) -> Observation:
     cls = _entry(module, request["entry"])
     inputs = _fresh_inputs(request)
-    extra = [decode_value(e) for e in request.get("extra", [])]
+    extra = _extra_args(request)
     output = cls.apply(*inputs, *extra)
     first = output[0] if type(output) is tuple else output
     if type(first) is not torch.Tensor:
@@ -277,7 +282,7 @@ def probe_inplace(module: ModuleType, student_file: str, request: dict[str, Any]
 
 def _inplace_on_copy(module: ModuleType, request: dict[str, Any]) -> Observation:
     cls = _entry(module, request["entry"])
-    extra = [decode_value(e) for e in request.get("extra", [])]
+    extra = _extra_args(request)
     leaf = decode_tensor(request["inputs"][0]).requires_grad_(True)
     copy = leaf.clone()
     version = copy._version
@@ -298,7 +303,7 @@ def _inplace_on_copy(module: ModuleType, request: dict[str, Any]) -> Observation
 
 def _inplace_on_leaf(module: ModuleType, request: dict[str, Any]) -> Observation:
     cls = _entry(module, request["entry"])
-    extra = [decode_value(e) for e in request.get("extra", [])]
+    extra = _extra_args(request)
     cls.apply(decode_tensor(request["inputs"][0]).requires_grad_(True), *extra)
     return {"raised": False}
 
