@@ -20,7 +20,7 @@ from grader.errors import CourseError, SandboxError
 from grader.executors import Executor
 from grader.plan import ExercisePlan, Plan
 from grader.results import ExerciseStatus
-from grader.sandbox.client import ForkServer, Job, WorkerRun
+from grader.sandbox.client import Job, Module, WorkerRun
 from grader.static_rules import autograd_use
 from grader.submissions import Submission
 
@@ -48,14 +48,98 @@ class Baseline:
     mutants: dict[str, tuple[MutantBehaviour, ...]]
 
 
-def _job(plan: ExercisePlan, source: str) -> Job:
-    return Job(
-        job_id=next(_job_ids),
-        module_name=plan.id,
-        files={f"{plan.id}.py": source},
-        probes=plan.probes(),
-        limits=plan.limits.model_dump(),
-    )
+@dataclass(frozen=True)
+class ModuleOutcome:
+    """One module of a job, as the worker left it: what it observed and, if the worker ended there, how."""
+
+    name: str
+    observations: Observations
+    import_error: dict[str, Any] | None
+    completed: bool
+    status: str
+    """The worker's end (``exited``, ``timeout``, ...) when it ended in this module; ``exited`` otherwise."""
+    exit_code: int | None
+    signal: int | None
+    isolation: str
+    output: str = ""
+    wall: float = 0.0
+
+
+def _module(plan: ExercisePlan) -> Module:
+    return Module(name=plan.id, probes=plan.probes(), time_limit=plan.limits.time_limit)
+
+
+def jobs_for(sources: dict[str, str], plans: Iterable[ExercisePlan]) -> list[Job]:
+    """One worker for all of a submission's modules (one per set of memory/process/output limits).
+
+    Modules that share a worker share its memory budget, so exercises whose
+    course.yaml limits differ get workers of their own.
+    """
+    groups: dict[tuple[int, int, int], list[ExercisePlan]] = {}
+    for plan in plans:
+        limits = plan.limits
+        groups.setdefault((limits.memory_limit_mb, limits.max_processes, limits.max_output_kb), []).append(plan)
+    return [
+        Job(
+            job_id=next(_job_ids),
+            files={f"{plan.id}.py": sources[plan.id] for plan in group},
+            modules=tuple(_module(plan) for plan in group),
+            limits={"memory_limit_mb": memory, "max_processes": processes, "max_output_kb": output},
+        )
+        for (memory, processes, output), group in groups.items()
+    ]
+
+
+def _outcomes(run: WorkerRun) -> list[ModuleOutcome]:
+    outcomes = []
+    for index, module in enumerate(run.modules):
+        ended_here = index == run.stopped_in and not run.completed and not module.completed
+        outcomes.append(
+            ModuleOutcome(
+                name=module.name,
+                observations=module.observations,
+                import_error=module.import_error,
+                completed=module.completed,
+                status=run.status if ended_here else "exited",
+                exit_code=run.exit_code if ended_here else None,
+                signal=run.signal if ended_here else None,
+                isolation=run.isolation,
+                output=module.output[-4000:],
+                wall=module.wall,
+            )
+        )
+    return outcomes
+
+
+def run_jobs(executor: Executor, jobs: Iterable[Job]) -> Iterator[tuple[int, list[ModuleOutcome]]]:
+    """Run ``jobs``; yields ``(job id, one outcome per module)`` as each job's modules are all accounted for.
+
+    When a worker stops early (a crash, a time-out, ``sys.exit``), the module
+    it stopped in keeps that end and the modules it never reached run in a
+    fresh worker, so one exercise's crash costs the others nothing.
+    """
+    pending = list(jobs)
+    origin = {job.job_id: job.job_id for job in pending}
+    expected = {job.job_id: len(job.modules) for job in pending}
+    collected: dict[int, list[ModuleOutcome]] = {}
+    while pending:
+        by_id = {job.job_id: job for job in pending}
+        follow_ups = []
+        for run in executor.run(pending):
+            _raise_on_sandbox_failure(run)
+            job = by_id[run.job_id]
+            root = origin[job.job_id]
+            outcomes = collected.setdefault(root, [])
+            outcomes.extend(_outcomes(run))
+            rest = job.modules[len(run.modules) :]
+            if rest:
+                names = {f"{module.name}.py" for module in rest}
+                follow_up = Job(next(_job_ids), {n: t for n, t in job.files.items() if n in names}, rest, job.limits)
+                origin[follow_up.job_id] = root
+                follow_ups.append(follow_up)
+            elif len(outcomes) == expected[root]:
+                yield root, collected.pop(root)
+        pending = follow_ups
 
 
 def _read_course_file(root: Path, relative: str) -> str:
@@ -70,32 +154,29 @@ def mutant_path(exercise_id: str, name: str, file: str | None) -> str:
     return file or f"mutants/{exercise_id}/{name}.py"
 
 
-def evaluate_baseline(server: ForkServer, root: Path, plan: Plan, with_mutants: bool = True) -> Baseline:
+def evaluate_baseline(server: Executor, root: Path, plan: Plan, with_mutants: bool = True) -> Baseline:
     """Run every solution (and mutant) on the plan's probes; a failing solution is a course error."""
-    jobs: dict[int, tuple[str, str | None]] = {}
-    queue = []
-    for exercise_plan in plan.exercises:
-        job = _job(exercise_plan, _read_course_file(root, f"solutions/{exercise_plan.id}.py"))
-        jobs[job.job_id] = (exercise_plan.id, None)
-        queue.append(job)
-        if with_mutants:
+    solutions = {p.id: _read_course_file(root, f"solutions/{p.id}.py") for p in plan.exercises}
+    queue = jobs_for(solutions, plan.exercises)
+    mutant_of: dict[int, str] = {}
+    if with_mutants:
+        for exercise_plan in plan.exercises:
             for mutant in exercise_plan.exercise.mutants:
                 source = _read_course_file(root, mutant_path(exercise_plan.id, mutant.name, mutant.file))
-                job = _job(exercise_plan, source)
-                jobs[job.job_id] = (exercise_plan.id, mutant.name)
+                (job,) = jobs_for({exercise_plan.id: source}, [exercise_plan])
+                mutant_of[job.job_id] = mutant.name
                 queue.append(job)
     references: dict[str, Observations] = {}
     mutant_runs: dict[str, dict[str, Observations]] = {}
     problems = []
-    for run in server.run(queue):
-        exercise_id, mutant_name = jobs[run.job_id]
-        _raise_on_sandbox_failure(run)
-        if mutant_name is None:
-            if not run.completed or run.import_error:
-                problems.append(f"solutions/{exercise_id}.py: the reference solution did not run cleanly ({_run_summary(run)})")
-            references[exercise_id] = run.observations
-        else:
-            mutant_runs.setdefault(exercise_id, {})[mutant_name] = run.observations
+    for job_id, outcomes in run_jobs(server, queue):
+        for outcome in outcomes:
+            if job_id in mutant_of:
+                mutant_runs.setdefault(outcome.name, {})[mutant_of[job_id]] = outcome.observations
+                continue
+            if not outcome.completed or outcome.import_error:
+                problems.append(f"solutions/{outcome.name}.py: the reference solution did not run cleanly ({_run_summary(outcome)})")
+            references[outcome.name] = outcome.observations
     if problems:
         raise CourseError(problems)
     mutants = {
@@ -107,10 +188,10 @@ def evaluate_baseline(server: ForkServer, root: Path, plan: Plan, with_mutants: 
     return Baseline(references=references, mutants=mutants)
 
 
-def _run_summary(run: WorkerRun) -> str:
-    if run.import_error:
-        return f"import raised {run.import_error.get('type')}: {run.import_error.get('message')}"
-    return f"status {run.status}, exit code {run.exit_code}; output: {run.output[-500:]}"
+def _run_summary(outcome: ModuleOutcome) -> str:
+    if outcome.import_error:
+        return f"import raised {outcome.import_error.get('type')}: {outcome.import_error.get('message')}"
+    return f"status {outcome.status}, exit code {outcome.exit_code}; output: {outcome.output[-500:]}"
 
 
 def _raise_on_sandbox_failure(run: WorkerRun) -> None:
@@ -131,8 +212,8 @@ def static_problem(file_name: str, source: str) -> str | None:
     return None
 
 
-def describe_run_end(run: WorkerRun, plan: ExercisePlan) -> tuple[ExerciseStatus, str]:
-    """How a worker ended, in words for the student; ``graded`` when it answered every probe."""
+def describe_run_end(run: ModuleOutcome, plan: ExercisePlan) -> tuple[ExerciseStatus, str]:
+    """How a module's worker ended, in words for the student; ``graded`` when it answered every probe."""
     limits = plan.limits
     if run.status == "timeout":
         return "timeout", f"stopped after {limits.time_limit:g} s (the time limit): an endless loop, or a very slow computation?"
@@ -166,20 +247,22 @@ def evaluate_submissions(
     plan_of: Any,
     submissions: Iterable[Submission],
 ) -> Iterator[tuple[Submission, dict[str, Evaluation]]]:
-    """Evaluate every submission; yields each one when all its exercises are done.
+    """Evaluate every submission, one worker each; yields each one when all its exercises are done.
 
     ``plan_of(submission) -> Plan`` lets every student have their own hidden inputs.
     """
-    jobs: dict[int, tuple[Submission, ExercisePlan]] = {}
+    owner: dict[int, Submission] = {}
+    jobs_left: dict[str, int] = {}
     pending: dict[str, dict[str, Evaluation]] = {}
-    expected: dict[str, int] = {}
+    plans: dict[str, dict[str, ExercisePlan]] = {}
     order: list[Submission] = []
     queue: list[Job] = []
     for submission in submissions:
         order.append(submission)
         plan: Plan = plan_of(submission)
+        plans[submission.name] = {p.id: p for p in plan.exercises}
         done = pending.setdefault(submission.name, {})
-        expected[submission.name] = len(plan.exercises)
+        runnable: dict[str, str] = {}
         for exercise_plan in plan.exercises:
             source = submission.sources.get(exercise_plan.id)
             file_name = f"{exercise_plan.id}.py"
@@ -192,28 +275,34 @@ def evaluate_submissions(
             elif exercise_plan.exercise.forbid_autograd and (use := autograd_use(file_name, source.text)) is not None:
                 done[exercise_plan.id] = Evaluation(exercise_plan.id, "rejected", use)
             else:
-                job = _job(exercise_plan, source.text)
-                jobs[job.job_id] = (submission, exercise_plan)
-                queue.append(job)
+                runnable[exercise_plan.id] = source.text
+        jobs = jobs_for(runnable, [p for p in plan.exercises if p.id in runnable]) if runnable else []
+        jobs_left[submission.name] = len(jobs)
+        for job in jobs:
+            owner[job.job_id] = submission
+        queue.extend(jobs)
     for submission in order:
-        if len(pending[submission.name]) == expected[submission.name]:
+        if jobs_left[submission.name] == 0:
             yield submission, pending.pop(submission.name)
-    for run in server.run(queue):
-        _raise_on_sandbox_failure(run)
-        submission, exercise_plan = jobs.pop(run.job_id)
-        status, message = describe_run_end(run, exercise_plan)
-        if run.import_error and status == "graded":
-            error = run.import_error
-            message = f"importing {exercise_plan.id}.py raised {error.get('type')}: {str(error.get('message', ''))[:300]}"
+    for job_id, outcomes in run_jobs(server, queue):
+        submission = owner.pop(job_id)
         done = pending[submission.name]
-        done[exercise_plan.id] = Evaluation(
-            exercise=exercise_plan.id,
-            status=status,
-            message=message,
-            observations=run.observations,
-            isolation=run.isolation,
-            wall_seconds=run.wall,
-            output=run.output[-4000:],
-        )
-        if len(done) == expected[submission.name]:
+        for outcome in outcomes:
+            exercise_plan = plans[submission.name][outcome.name]
+            status, message = describe_run_end(outcome, exercise_plan)
+            if outcome.import_error and status == "graded":
+                error = outcome.import_error
+                message = f"importing {outcome.name}.py raised {error.get('type')}: {str(error.get('message', ''))[:300]}"
+            done[outcome.name] = Evaluation(
+                exercise=outcome.name,
+                status=status,
+                message=message,
+                observations=outcome.observations,
+                isolation=outcome.isolation,
+                wall_seconds=outcome.wall,
+                output=outcome.output,
+            )
+        jobs_left[submission.name] -= 1
+        if jobs_left[submission.name] == 0:
+            del plans[submission.name]
             yield submission, pending.pop(submission.name)

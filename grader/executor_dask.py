@@ -29,8 +29,8 @@ from typing import Any
 from grader.errors import SandboxError, UsageError
 from grader.sandbox.client import ForkServer, Job, WorkerRun
 
-BATCH = 6
-"""Jobs per Dask task: about one submission's exercises, enough to hide the scheduler's per-task cost."""
+BATCH = 2
+"""Jobs per Dask task (a job is a whole submission): enough to hide the scheduler's per-task cost."""
 CONNECT_TIMEOUT = "20s"
 
 _server: ForkServer | None = None

@@ -32,7 +32,7 @@ from grader.checks.judge import MutantBehaviour, Observations, judge_check
 from grader.errors import GraderError
 from grader.plan import ExercisePlan, PlannedCheck
 from grader.results import CheckResult, CheckStatus
-from grader.sandbox.client import ForkServer, Job
+from grader.sandbox.client import ForkServer, Job, Module
 from grader.sandbox.wire import decode_value, encode
 from grader.submissions import Submission
 
@@ -84,9 +84,15 @@ class StudentHandle:
             "args": [encode(a) for a in args],
             "kwargs": {k: encode(v) for k, v in kwargs.items()},
         }
-        job = Job(next(_handle_jobs), exercise, {f"{exercise}.py": source.text}, [probe], plan.limits.model_dump())
+        limits = plan.limits
+        job = Job(
+            next(_handle_jobs),
+            {f"{exercise}.py": source.text},
+            (Module(exercise, [probe], limits.time_limit),),
+            {"memory_limit_mb": limits.memory_limit_mb, "max_processes": limits.max_processes, "max_output_kb": limits.max_output_kb},
+        )
         runs = list(self.server.run([job]))
-        observation = runs[0].observations.get("custom")
+        observation = runs[0].modules[0].observations.get("custom") if runs[0].modules else None
         if observation is None:
             raise StudentError(f"{exercise}.py did not answer ({runs[0].status})")
         call = observation["calls"][0]

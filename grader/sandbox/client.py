@@ -26,47 +26,84 @@ from grader.sandbox.forkserver import read_frame, write_frame
 
 
 @dataclass(frozen=True)
+class Module:
+    """One student file of a job and the probes to run on it."""
+
+    name: str
+    """The exercise id: the file is ``<name>.py`` and is imported under this name."""
+    probes: list[dict[str, Any]]
+    time_limit: float
+    """Wall-clock seconds for this module alone; its clock starts when the worker reaches it."""
+
+
+@dataclass(frozen=True)
 class Job:
-    """One worker: a student's module, the probes to run on it, and its limits."""
+    """One worker: a submission's files, the modules to grade in order, and the limits they share."""
 
     job_id: int
-    module_name: str
     files: dict[str, str]
-    probes: list[dict[str, Any]]
+    modules: tuple[Module, ...]
     limits: dict[str, Any]
+    """``memory_limit_mb``, ``max_processes`` and ``max_output_kb`` (per module)."""
+
+
+@dataclass(frozen=True)
+class ModuleRun:
+    """What the worker observed for one module it reached (still untrusted data)."""
+
+    name: str
+    import_error: dict[str, Any] | None
+    observations: dict[str, dict[str, Any]]
+    """Probe id -> observation, for every probe the worker answered."""
+    completed: bool
+    """The worker answered every probe of this module and said so."""
+    output: str
+    output_bytes: int
+    wall: float
 
 
 @dataclass(frozen=True)
 class WorkerRun:
-    """How one worker ended and what it observed (still untrusted data)."""
+    """How one worker ended and what it observed, module by module."""
 
     job_id: int
     status: str
     """``exited``, ``timeout``, ``output_limit``, ``result_limit``, ``sandbox_error`` or ``cancelled``."""
     exit_code: int | None
     signal: int | None
-    import_error: dict[str, Any] | None
-    observations: dict[str, dict[str, Any]]
-    """Probe id -> observation, for every probe the worker answered before it ended."""
-    completed: bool
-    """The worker answered every probe and said so."""
-    output: str
-    output_bytes: int
+    modules: tuple[ModuleRun, ...]
+    """The modules the worker reached, in order; the job's others were never started."""
+    stopped_in: int
+    """The module that was running when the job ended: an abnormal end (``status``, a signal) belongs to it."""
     wall: float
     isolation: str
     sandbox_message: str | None = None
     malformed_lines: int = 0
 
+    said_done: bool = False
+    """The worker reached the end of its last module and said so."""
 
-def parse_run(frame: dict[str, Any]) -> WorkerRun:
-    """Turn the server's ``finished`` frame into a record, skipping lines that are not well-formed."""
-    observations: dict[str, dict[str, Any]] = {}
-    import_error = None
-    completed = False
+    @property
+    def completed(self) -> bool:
+        """The worker answered every probe of every module it was given, and exited normally."""
+        return self.status == "exited" and self.said_done and all(m.completed for m in self.modules)
+
+
+@dataclass
+class _ModuleLines:
+    import_error: dict[str, Any] | None = None
+    observations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    completed: bool = False
+
+
+def _module_lines(lines: Iterable[str]) -> tuple[list[_ModuleLines], bool, str | None, int, bool]:
+    """Sort the worker's result lines by module, following its markers in order as the server did."""
+    modules = [_ModuleLines()]
+    finished = False
     sandbox_message = None
     malformed = 0
     confined = False
-    for line in str(frame.get("result", "")).splitlines():
+    for line in lines:
         try:
             record = json.loads(line)
         except ValueError:
@@ -76,37 +113,65 @@ def parse_run(frame: dict[str, Any]) -> WorkerRun:
             malformed += 1
             continue
         event = record.get("event")
+        current = modules[-1]
         if event == "confined" and not confined:
             confined = True
         elif event == "sandbox_error" and confined:
             malformed += 1  # written after student code could run: not the sandbox's word
+        elif event == "module":
+            if record.get("index") == len(modules):
+                modules.append(_ModuleLines())
+            elif record.get("index") != len(modules) - 1:
+                malformed += 1
         elif event == "imported":
-            import_error = record.get("error") if isinstance(record.get("error"), dict) else None
+            current.import_error = record.get("error") if isinstance(record.get("error"), dict) else None
         elif event == "probe" and isinstance(record.get("id"), str) and isinstance(record.get("observation"), dict):
-            observations.setdefault(record["id"], record["observation"])
+            current.observations.setdefault(record["id"], record["observation"])
+        elif event == "module_done" and record.get("index") == len(modules) - 1:
+            current.completed = True
         elif event == "done":
-            completed = True
+            finished = True
         elif event == "sandbox_error":
             sandbox_message = str(record.get("message", ""))[:2000]
         else:
             malformed += 1
+    return modules, finished, sandbox_message, malformed, confined
+
+
+def parse_run(frame: dict[str, Any], job: Job) -> WorkerRun:
+    """Turn the server's ``finished`` frame into a record, skipping lines that are not well-formed."""
+    lines, finished, sandbox_message, malformed, confined = _module_lines(str(frame.get("result", "")).splitlines())
     status = str(frame["status"])
     if status == "sandbox_error" and confined:
         status = "exited"  # the student's process chose the sandbox's exit code
+    reached = min(int(frame.get("module", 0)) + 1, len(job.modules), len(lines))
+    outputs = list(frame.get("outputs", [])) + [""] * reached
+    counts = list(frame.get("output_bytes", [])) + [0] * reached
+    walls = list(frame.get("module_walls", [])) + [0.0] * reached
+    modules = tuple(
+        ModuleRun(
+            name=job.modules[index].name,
+            import_error=lines[index].import_error,
+            observations=lines[index].observations,
+            completed=lines[index].completed,
+            output=str(outputs[index]),
+            output_bytes=int(counts[index]),
+            wall=float(walls[index]),
+        )
+        for index in range(reached)
+    )
     return WorkerRun(
         job_id=int(frame["job"]),
         status=status,
         exit_code=frame.get("exit_code"),
         signal=frame.get("signal"),
-        import_error=import_error,
-        observations=observations,
-        completed=completed and status == "exited",
-        output=str(frame.get("output", "")),
-        output_bytes=int(frame.get("output_bytes", 0)),
+        modules=modules,
+        stopped_in=max(0, reached - 1),
         wall=float(frame.get("wall", 0.0)),
         isolation=str(frame.get("isolation", "unknown")),
         sandbox_message=sandbox_message,
         malformed_lines=malformed,
+        said_done=finished and reached == len(job.modules),
     )
 
 
@@ -235,6 +300,7 @@ class ForkServer:
         pending = iter(jobs)
         free_slots = list(range(max(1, self.parallel)))
         slot_of: dict[int, int] = {}
+        jobs_in_flight: dict[int, Job] = {}
         in_flight = 0
         exhausted = False
         while True:
@@ -251,12 +317,12 @@ class ForkServer:
                     {
                         "job": job.job_id,
                         "slot": slot,
-                        "module_name": job.module_name,
                         "spool": str(spool),
-                        "probes": job.probes,
+                        "modules": [{"name": m.name, "probes": m.probes, "time_limit": m.time_limit} for m in job.modules],
                         "limits": job.limits,
                     },
                 )
+                jobs_in_flight[job.job_id] = job
                 in_flight += 1
             if in_flight == 0:
                 return
@@ -265,7 +331,7 @@ class ForkServer:
                 raise SandboxError("the sandbox's fork server exited while jobs were running")
             if frame.get("event") != "finished":
                 continue
-            run = parse_run(frame)
+            run = parse_run(frame, jobs_in_flight.pop(int(frame["job"])))
             shutil.rmtree(self._spool_dir / str(run.job_id), ignore_errors=True)
             free_slots.append(slot_of.pop(run.job_id))
             in_flight -= 1

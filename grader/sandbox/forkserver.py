@@ -8,10 +8,14 @@ check may ever be loaded here. torch is set to one thread before any op runs,
 because a fork after a parallel torch op can hang the child.
 
 It speaks length-prefixed JSON frames on stdin/stdout. A request carries the
-job (student sources, probes, limits); the response carries what the worker
-wrote on its result channel, its captured output and how it ended. The server
-enforces the wall-clock deadline and the output caps and kills every job's
-processes when the job ends. It never interprets the results.
+job: one submission's sources and, per module (exercise) to grade, its probes
+and time limit. The response carries what the worker wrote on its result
+channel, its captured output per module and how it ended. The server enforces
+each module's wall-clock deadline and output cap and kills every process of
+the job when it ends. Of the results it reads only the ``module`` markers
+(``{"event": "module", "index": k}``) that say the worker moved on to module
+k, and accepts them strictly in order, so a forged marker can only spend the
+job's own later modules' time, never more than the job's total.
 """
 
 from __future__ import annotations
@@ -60,6 +64,10 @@ def read_frame(stream: IO[bytes]) -> dict[str, Any] | None:
     return message
 
 
+MODULE_MARKER = b'{"event": "module", "index": '
+"""How a worker's result line announces the next module (see :func:`grader.sandbox.worker.run`)."""
+
+
 @dataclass
 class RunningJob:
     """Bookkeeping for one forked job (the server's side only)."""
@@ -72,9 +80,16 @@ class RunningJob:
     output_fd: int
     job_root: str
     max_output: int
+    time_limits: list[float]
+    """Per module, in the order the worker runs them."""
+    module: int = 0
+    """The module the worker is running: deadline, output and a kill are attributed to it."""
+    module_started: list[float] = field(default_factory=list)
+    scanned: int = 0
+    """How much of ``result`` has been searched for module markers."""
     result: bytearray = field(default_factory=bytearray)
-    output: bytearray = field(default_factory=bytearray)
-    output_bytes: int = 0
+    outputs: list[bytearray] = field(default_factory=lambda: [bytearray()])
+    output_bytes: list[int] = field(default_factory=lambda: [0])
     status: str | None = None
     """Set when the server ended the job itself: timeout, output_limit or result_limit."""
     exit_status: int | None = None
@@ -147,13 +162,14 @@ class Server:
         from grader.sandbox.isolation import Confinement, python_paths
 
         limits = request["limits"]
+        time_limits = [float(module["time_limit"]) for module in request["modules"]]
         job_root = tempfile.mkdtemp(prefix="grader-job-")
         os.chmod(job_root, 0o755)
         confinement = Confinement(
             level=self.level,
             job_root=job_root,
             uid=SANDBOX_UID_BASE + int(request.get("slot", 0)),
-            time_limit=float(limits["time_limit"]),
+            time_limit=sum(time_limits),  # the CPU rlimit: every module's time, and not a second more
             memory_limit_mb=int(limits["memory_limit_mb"]),
             max_processes=int(limits["max_processes"]),
             expose=python_paths(),
@@ -169,12 +185,14 @@ class Server:
         job = RunningJob(
             job_id=int(request["job"]),
             pid=pid,
-            deadline=started + confinement.time_limit,
+            deadline=started + time_limits[0],
             started=started,
             result_fd=result_r,
             output_fd=output_r,
             job_root=job_root,
             max_output=int(limits["max_output_kb"]) * 1024,
+            time_limits=time_limits,
+            module_started=[started],
             open_fds={result_r, output_r},
         )
         for fd, source in ((result_r, "result"), (output_r, "output")):
@@ -203,13 +221,48 @@ class Server:
             job.result += chunk
             if len(job.result) > MAX_RESULT_BYTES:
                 self._kill(job, "result_limit")
+            self._follow_modules(job)
         else:
-            job.output_bytes += len(chunk)
-            room = job.max_output - len(job.output)
-            if room > 0:
-                job.output += chunk[:room]
-            if job.output_bytes > job.max_output:
-                self._kill(job, "output_limit")
+            self._keep_output(job, chunk)
+
+    def _keep_output(self, job: RunningJob, chunk: bytes) -> None:
+        """Output counts against the running module's cap; the first ``max_output`` bytes are kept."""
+        job.output_bytes[job.module] += len(chunk)
+        kept = job.outputs[job.module]
+        room = job.max_output - len(kept)
+        if room > 0:
+            kept += chunk[:room]
+        if job.output_bytes[job.module] > job.max_output:
+            self._kill(job, "output_limit")
+
+    def _follow_modules(self, job: RunningJob) -> None:
+        """Start the next module's clock at each marker the worker wrote, strictly in order.
+
+        The worker flushes its output before it writes a marker, so the output
+        pipe is drained first: what the previous module printed stays its own.
+        """
+        end = job.result.rfind(b"\n")
+        if end < job.scanned:
+            return
+        lines = bytes(job.result[job.scanned : end]).split(b"\n")
+        job.scanned = end + 1
+        for line in lines:
+            if not line.startswith(MODULE_MARKER):
+                continue
+            try:
+                index = json.loads(line)["index"]
+            except (ValueError, KeyError, TypeError):
+                continue
+            if index != job.module + 1 or index >= len(job.time_limits) or job.status is not None:
+                continue
+            if job.output_fd in job.open_fds:
+                self._drain(job, job.output_fd)
+            now = time.monotonic()
+            job.module = index
+            job.module_started.append(now)
+            job.outputs.append(bytearray())
+            job.output_bytes.append(0)
+            job.deadline = now + job.time_limits[index]
 
     def _close_fd(self, job: RunningJob, fd: int) -> None:
         if fd in job.open_fds:
@@ -259,13 +312,14 @@ class Server:
             if source == "result" and len(job.result) < MAX_RESULT_BYTES:
                 job.result += chunk
             elif source == "output":
-                job.output_bytes += len(chunk)
+                self._keep_output(job, chunk)
 
     def _finish(self, job: RunningJob, now: float) -> None:
         del self.jobs[job.job_id]
         shutil.rmtree(job.job_root, ignore_errors=True)
         status = job.exit_status or 0
         exit_code = os.waitstatus_to_exitcode(status)
+        ends = [*job.module_started[1:], now]
         signal_number = -exit_code if exit_code < 0 else (exit_code - 128 if exit_code > 128 and self.level != "process" else None)
         write_frame(
             self.out,
@@ -276,8 +330,10 @@ class Server:
                 "exit_code": exit_code,
                 "signal": signal_number,
                 "result": job.result.decode("utf-8", errors="replace"),
-                "output": job.output.decode("utf-8", errors="replace"),
+                "module": job.module,
+                "outputs": [output.decode("utf-8", errors="replace") for output in job.outputs],
                 "output_bytes": job.output_bytes,
+                "module_walls": [round(end - start, 4) for start, end in zip(job.module_started, ends, strict=True)],
                 "wall": round(now - job.started, 4),
                 "isolation": self.level,
             },
@@ -354,13 +410,15 @@ def _worker(confinement: Any, request: dict[str, Any], result_w: int, output_w: 
                 "OMP_NUM_THREADS": "1",
             }
         )
-        file_name = request["module_name"] + ".py"
         worker.run(
-            {
-                "module_name": request["module_name"],
-                "module_path": isolation.submission_path(confinement, file_name),
-                "probes": request["probes"],
-            }
+            [
+                {
+                    "name": module["name"],
+                    "path": isolation.submission_path(confinement, module["name"] + ".py"),
+                    "probes": module["probes"],
+                }
+                for module in request["modules"]
+            ]
         )
     except BaseException as error:  # the confinement failed: never run student code unconfined
         try:
