@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import SandboxError
-from grader.sandbox.forkserver import read_frame, write_frame
+from grader.sandbox.forkserver import OUTPUT_SEPARATOR, read_frame, write_frame
 
 
 @dataclass(frozen=True)
@@ -138,6 +138,22 @@ def _module_lines(lines: Iterable[str]) -> tuple[list[_ModuleLines], bool, str |
     return modules, finished, sandbox_message, malformed, confined
 
 
+def _split_output(output: str, modules: int) -> list[str]:
+    """Each module's share of the job's output, cut at the separators the worker printed, taken in order.
+
+    A student can print a separator too; that only moves their own output between their own modules.
+    """
+    shares = []
+    rest = output
+    for index in range(1, modules):
+        before, separator, after = rest.partition(OUTPUT_SEPARATOR.format(index=index))
+        if not separator:
+            break
+        shares.append(before)
+        rest = after
+    return [*shares, rest]
+
+
 def parse_run(frame: dict[str, Any], job: Job) -> WorkerRun:
     """Turn the server's ``finished`` frame into a record, skipping lines that are not well-formed."""
     lines, finished, sandbox_message, malformed, confined = _module_lines(str(frame.get("result", "")).splitlines())
@@ -145,7 +161,7 @@ def parse_run(frame: dict[str, Any], job: Job) -> WorkerRun:
     if status == "sandbox_error" and confined:
         status = "exited"  # the student's process chose the sandbox's exit code
     reached = min(int(frame.get("module", 0)) + 1, len(job.modules), len(lines))
-    outputs = list(frame.get("outputs", [])) + [""] * reached
+    outputs = _split_output(str(frame.get("output", "")), reached) + [""] * reached
     counts = list(frame.get("output_bytes", [])) + [0] * reached
     walls = list(frame.get("module_walls", [])) + [0.0] * reached
     modules = tuple(

@@ -64,6 +64,8 @@ def read_frame(stream: IO[bytes]) -> dict[str, Any] | None:
     return message
 
 
+OUTPUT_SEPARATOR = "\x1e{index}\x1e"
+"""Written by the worker to stdout as module ``index`` starts, so the grader can tell whose output is whose."""
 MODULE_MARKER = b'{"event": "module", "index": '
 """How a worker's result line announces the next module (see :func:`grader.sandbox.worker.run`)."""
 
@@ -88,8 +90,10 @@ class RunningJob:
     scanned: int = 0
     """How much of ``result`` has been searched for module markers."""
     result: bytearray = field(default_factory=bytearray)
-    outputs: list[bytearray] = field(default_factory=lambda: [bytearray()])
+    output: bytearray = field(default_factory=bytearray)
+    """Every module's output, kept up to ``max_output`` per module; the worker separates modules in it."""
     output_bytes: list[int] = field(default_factory=lambda: [0])
+    """Bytes printed per module, counted against its cap by the module the server has seen the worker start."""
     status: str | None = None
     """Set when the server ended the job itself: timeout, output_limit or result_limit."""
     exit_status: int | None = None
@@ -226,12 +230,11 @@ class Server:
             self._keep_output(job, chunk)
 
     def _keep_output(self, job: RunningJob, chunk: bytes) -> None:
-        """Output counts against the running module's cap; the first ``max_output`` bytes are kept."""
+        """Output counts against the running module's cap; at most ``max_output`` bytes per module are kept."""
         job.output_bytes[job.module] += len(chunk)
-        kept = job.outputs[job.module]
-        room = job.max_output - len(kept)
+        room = job.max_output * len(job.time_limits) - len(job.output)
         if room > 0:
-            kept += chunk[:room]
+            job.output += chunk[:room]
         if job.output_bytes[job.module] > job.max_output:
             self._kill(job, "output_limit")
 
@@ -260,7 +263,6 @@ class Server:
             now = time.monotonic()
             job.module = index
             job.module_started.append(now)
-            job.outputs.append(bytearray())
             job.output_bytes.append(0)
             job.deadline = now + job.time_limits[index]
 
@@ -331,7 +333,7 @@ class Server:
                 "signal": signal_number,
                 "result": job.result.decode("utf-8", errors="replace"),
                 "module": job.module,
-                "outputs": [output.decode("utf-8", errors="replace") for output in job.outputs],
+                "output": job.output.decode("utf-8", errors="replace"),
                 "output_bytes": job.output_bytes,
                 "module_walls": [round(end - start, 4) for start, end in zip(job.module_started, ends, strict=True)],
                 "wall": round(now - job.started, 4),

@@ -25,6 +25,7 @@ from typing import Any
 
 import torch
 
+from grader.sandbox.forkserver import OUTPUT_SEPARATOR
 from grader.sandbox.plot_probes import PLOT_PROBES, start_clock
 from grader.sandbox.probes import PROBES, describe_exception
 
@@ -60,6 +61,9 @@ def _flush_output() -> None:
 def run_module(index: int, name: str, student_file: str, probes: list[dict[str, Any]]) -> None:
     """Import one student file and answer every probe, one line each."""
     _flush_output()  # what the previous module printed is attributed to it
+    if index > 0:
+        with contextlib.suppress(OSError):
+            os.write(1, OUTPUT_SEPARATOR.format(index=index).encode())
     _write_line({"event": "module", "index": index})
     _fresh_state()
     start_clock()
@@ -93,6 +97,8 @@ def run_module(index: int, name: str, student_file: str, probes: list[dict[str, 
 
 def run(modules: list[dict[str, Any]]) -> None:
     """Grade each module in order (``name``, ``path``, ``probes``), then say so."""
+    with contextlib.suppress(AttributeError, ValueError):
+        sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # a crash keeps what was printed before it
     for index, module in enumerate(modules):
         run_module(index, module["name"], module["path"], module["probes"])
     _write_line({"event": "done"})

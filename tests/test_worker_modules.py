@@ -1,0 +1,114 @@
+"""One worker per submission: modules run in order, and one module's end never costs the others.
+
+These drive the real fork server (the sandbox level this machine allows) with
+tiny modules; every hostile module here is bounded by a time limit of a few
+seconds and by the sandbox's own process limit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from grader.evaluate import ModuleOutcome, run_jobs
+from grader.sandbox.client import ForkServer, Job, Module
+from grader.sandbox.wire import encode
+
+LIMITS = {"memory_limit_mb": 1024, "max_processes": 16, "max_output_kb": 64}
+ANSWER = "def answer(x):\n    print('answering', x)\n    return x + 1\n"
+
+
+def call(value: float) -> dict[str, object]:
+    return {"id": f"call-{value}", "op": "call", "entry": "answer", "args": [encode(value)], "kwargs": {}}
+
+
+def module(name: str, time_limit: float = 10.0) -> Module:
+    return Module(name, [call(1.0), call(2.0)], time_limit)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ForkServer]:
+    with ForkServer(parallel=2) as running:
+        yield running
+
+
+def grade(server: ForkServer, files: dict[str, str], modules: tuple[Module, ...]) -> dict[str, ModuleOutcome]:
+    job = Job(1, {f"{name}.py": text for name, text in files.items()}, modules, LIMITS)
+    ((job_id, outcomes),) = list(run_jobs(server, [job]))
+    assert job_id == job.job_id
+    return {outcome.name: outcome for outcome in outcomes}
+
+
+def answered(outcome: ModuleOutcome) -> list[object]:
+    return [outcome.observations[f"call-{v}"]["calls"][0]["value"]["value"] for v in (1.0, 2.0)]
+
+
+def test_every_module_is_graded_in_one_worker_with_its_own_output(server: ForkServer) -> None:
+    names = ("first", "second", "third")
+    outcomes = grade(server, dict.fromkeys(names, ANSWER), tuple(module(n) for n in names))
+    assert list(outcomes) == list(names)
+    for outcome in outcomes.values():
+        assert outcome.completed and outcome.status == "exited", outcome
+        assert answered(outcome) == [2.0, 3.0]
+        assert outcome.output == "answering 1.0\nanswering 2.0\n", outcome.output
+
+
+def test_a_crash_keeps_the_modules_before_it_and_a_fresh_worker_runs_the_rest(server: ForkServer) -> None:
+    crash = "import ctypes\nprint('crashing now')\nctypes.string_at(0)\n"
+    files = {"before": ANSWER, "crash": crash, "after": ANSWER}
+    outcomes = grade(server, files, (module("before"), module("crash"), module("after")))
+    assert outcomes["before"].completed and answered(outcomes["before"]) == [2.0, 3.0]
+    crashed = outcomes["crash"]
+    assert not crashed.completed and crashed.signal == 11, crashed
+    assert "crashing now" in crashed.output
+    assert outcomes["after"].completed and answered(outcomes["after"]) == [2.0, 3.0]
+    assert outcomes["after"].output == "answering 1.0\nanswering 2.0\n"
+
+
+def test_a_time_out_is_the_looping_module_s_alone(server: ForkServer) -> None:
+    files = {"loop": "while True:\n    pass\n", "after": ANSWER}
+    started = time.monotonic()
+    outcomes = grade(server, files, (module("loop", time_limit=1.5), module("after")))
+    assert outcomes["loop"].status == "timeout" and not outcomes["loop"].completed
+    assert 1.5 <= outcomes["loop"].wall < 10, outcomes["loop"]
+    assert outcomes["after"].completed and answered(outcomes["after"]) == [2.0, 3.0]
+    assert time.monotonic() - started < 30
+
+
+def test_forged_module_markers_cannot_buy_more_than_the_job_s_time(server: ForkServer) -> None:
+    """A module that announces the later modules itself only spends their time, never more."""
+    forger = (
+        "import os, time\n"
+        "for index in (1, 2, 5, 1):\n"
+        "    os.write(3, ('{\"event\": \"module\", \"index\": %d}\\n' % index).encode())\n"
+        "    time.sleep(0.2)\n"
+        "while True:\n"
+        "    pass\n"
+    )
+    limits = (1.0, 1.0, 1.0)
+    files = {"forger": forger, "second": ANSWER, "third": ANSWER}
+    started = time.monotonic()
+    job = Job(1, {f"{n}.py": t for n, t in files.items()}, tuple(module(n, limit) for n, limit in zip(files, limits, strict=True)), LIMITS)
+    (run,) = list(server.run([job]))
+    elapsed = time.monotonic() - started
+    assert run.status == "timeout"
+    assert run.wall <= sum(limits) + 1.0, run.wall
+    assert elapsed < 15
+    assert not any(m.completed for m in run.modules)
+
+
+def test_an_exercise_s_global_settings_do_not_leak_into_the_next(server: ForkServer) -> None:
+    meddler = "import torch\ntorch.set_default_dtype(torch.float64)\ntorch.set_grad_enabled(False)\n" + ANSWER
+    probe = (
+        "import torch\n"
+        "def answer(x):\n"
+        "    t = torch.tensor(x, requires_grad=True)\n"
+        "    dtypes = [str(torch.get_default_dtype()), str(torch.ones(1).dtype)]\n"
+        "    return dtypes + [bool(torch.is_grad_enabled()), bool((t * 2).requires_grad)]\n"
+    )
+    outcomes = grade(server, {"meddler": meddler, "observer": probe}, (module("meddler"), module("observer")))
+    observed = outcomes["observer"].observations["call-1.0"]["calls"][0]["value"]
+    assert observed["type"] == "list"
+    assert [item["value"] for item in observed["items"]] == ["torch.float32", "torch.float32", True, True]
