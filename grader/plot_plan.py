@@ -29,8 +29,9 @@ import torch
 from grader.course.schema import Case, Check, Exercise
 from grader.sandbox.wire import encode, encode_tensor
 
-CURVE_POINTS = 161
-"""Points on a value curve: one call each; enough for a smooth line across several periods of a sine."""
+CURVE_POINTS = 81
+"""Points on a value curve: one call each (half of a simple exercise's worker time at 161); enough for a
+smooth line across a few periods of a sine at the width a page gives a plot."""
 
 GRID_POINTS = 201
 """Points of the backward grid: one tensor, so the count costs almost nothing."""

@@ -460,10 +460,48 @@ def warm_up() -> None:
     import grader.sandbox.probes
     import grader.sandbox.worker  # noqa: F401
 
+    _first_use(torch)
+
     # Everything above lives as long as the server: keep it out of the collector's sight, so a worker's
     # first full collection neither walks it (0.3 s) nor copies every page it touches.
     gc.collect()
     gc.freeze()
+
+
+def _first_use(torch: Any) -> None:
+    """Pay once, here, what the first use of some torch and matplotlib features costs in every worker.
+
+    The first ``torch.func.hessian`` or ``jvp`` compiles TorchScript decompositions
+    (0.9 s); the first figure saved loads fonts. All of it runs on this thread with
+    one torch thread, on constants only, and leaves no state a worker could see:
+    no open figure, grad mode and default dtype as they were.
+    """
+    from torch import func
+
+    def polynomial(p: Any) -> Any:
+        return p[0] * p[1] + p[0] ** 2 + p[1] ** 3
+
+    point = torch.tensor([1.0, 2.0], dtype=torch.float64)
+    func.hessian(polynomial)(point)
+    func.jacrev(polynomial)(point)
+    func.jvp(polynomial, (point,), (torch.ones_like(point),))
+    func.vmap(func.grad(lambda x: torch.sin(x)))(point)
+    torch.autograd.functional.jacobian(polynomial, point)
+    torch.autograd.gradcheck(torch.sin, (point.clone().requires_grad_(),))
+    leaf = torch.tensor(2.0, requires_grad=True)
+    (leaf**2).backward()
+    try:
+        import io
+
+        import matplotlib.figure
+    except ImportError:
+        return
+    figure = matplotlib.figure.Figure(figsize=(2, 2))
+    axes = figure.add_subplot()
+    axes.plot([0, 1], [0, 1], label="warm")
+    axes.set_title("warm")
+    axes.legend()
+    figure.savefig(io.BytesIO(), format="png")
 
 
 def main() -> None:
