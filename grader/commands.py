@@ -249,7 +249,9 @@ def validate(loaded: LoadedCourse, parallel: int = 2) -> ValidationReport:
             sources: dict[str, SourceFile | None] = {eid: None for eid in ids}
             sources[exercise.id] = read_source(path)
             submissions.append(Submission(name=f"mutant {exercise.id}/{mutant.name}", path=path.parent, sources=sources))
-    run = grade(loaded, submissions, GradeOptions(parallel=parallel))
+    # The course tests itself: the solutions and mutants really run (no cached baseline is read), and the
+    # fresh baseline is stored, so the next `grade run` starts warm.
+    run = grade(loaded, submissions, GradeOptions(parallel=parallel, baseline_cache="refresh"))
     by_name = {r.submission: r for r in run.results}
     solutions = by_name["solutions"]
     for result in solutions.exercises:

@@ -12,6 +12,7 @@ imported once) and the trusted baselines are set up once per run.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import json
 import queue
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader.baseline_cache import CacheMode, cached_baseline
 from grader.checks.judge import MutantBehaviour
 from grader.checks.plugin import JudgeOutcome, JudgeTask, StudentHandle, run_judging
 from grader.course.load import LoadedCourse
@@ -49,6 +51,8 @@ class GradeOptions:
     """Submissions evaluated and judged together (one pytest session each); 0: :data:`DEFAULT_CHUNK`."""
     dask: str | None = None
     """A Dask scheduler's address: evaluate there (:mod:`grader.executor_dask`) instead of on this machine."""
+    baseline_cache: CacheMode = "use"
+    """The course seed's baseline on disk (:mod:`grader.baseline_cache`); ``grade validate`` refreshes it."""
 
 
 DEFAULT_CHUNK = 32
@@ -136,7 +140,11 @@ class _Seeds:
             if self.loaded.course.released:
                 self.baselines[seed] = load_released_baseline(self.loaded)
             else:
-                self.baselines[seed] = evaluate_baseline(server, self.loaded.root, self.plan(seed))
+                plan = self.plan(seed)
+                # Per-student seeds are not cached: one file per student would crowd out the course's.
+                mode = self.options.baseline_cache if seed in (None, self.loaded.course.seed) else "off"
+                compute = functools.partial(evaluate_baseline, server, self.loaded.root, plan)
+                self.baselines[seed] = cached_baseline(self.loaded, plan, compute, mode)
         return self.baselines[seed]
 
     def forget_students(self, keep: int | None) -> None:
