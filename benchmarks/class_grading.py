@@ -8,7 +8,16 @@ exercise, a file drawn (seeded, so two runs grade the same class) from the refer
 solution, the course's catalogued mistakes (``mutants/<exercise>/*.py``), the sample class's
 versions (``examples/class/*/<exercise>.py``: the tutorials' bugs and typical mistakes), the
 untouched stub, or nothing (a missing file). Two students are hostile but bounded: one loops
-forever at import (hits ``--time-limit``), one crashes the interpreter (a segfault).
+forever at import (hits ``--time-limit``), one crashes the interpreter (a segfault). Every
+file handed in ends with a comment line naming its student, so no two students' files are
+identical, as in a real class: no shortcut keyed on file contents can profit from the pool.
+
+The trusted reference values (every solution and mutant run in the sandbox) are cached per
+course (:mod:`grader.baseline_cache`). By default the timed run is the steady state an
+instructor sees from the second ``grade run`` on: if the cache is cold, one student is first
+graded twice, untimed (cold, then warm), and the difference is printed as the cold-start
+cost. ``--cold`` deletes this course's cache entry first, so the timed run pays it.
+Either way the output says whether the timed run's reference values came from the cache.
 
 Peak memory is the largest sum of resident set sizes over the grader's whole process tree
 (the grader, its fork server and every worker), sampled every 20 ms. Forked workers share
@@ -45,7 +54,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from grader import baseline_cache  # noqa: E402
 from grader.course.load import LoadedCourse, load_course  # noqa: E402
+from grader.plan import Plan, build_plan  # noqa: E402
 
 HOSTILE = {
     "hostile_timeout": "# bounded hostile case: loops at import until the time limit ends it\nwhile True:\n    pass\n",
@@ -90,16 +101,21 @@ def generate_class(loaded: LoadedCourse, students: int, target: Path, seed: int)
             path = rng.choice(candidates)
             if path not in cache:
                 cache[path] = path.read_text(encoding="utf-8")
-            (folder / f"{eid}.py").write_text(cache[path], encoding="utf-8")
+            _hand_in(folder / f"{eid}.py", cache[path], name)
         regular.append(name)
     for name in hostile:
         folder = target / name
         folder.mkdir(parents=True)
         first, *rest = pools
-        (folder / f"{first}.py").write_text(HOSTILE[name], encoding="utf-8")
+        _hand_in(folder / f"{first}.py", HOSTILE[name], name)
         for eid in rest:
-            shutil.copyfile(pools[eid]["solution"][0], folder / f"{eid}.py")
+            _hand_in(folder / f"{eid}.py", pools[eid]["solution"][0].read_text(encoding="utf-8"), name)
     return regular
+
+
+def _hand_in(path: Path, text: str, student: str) -> None:
+    """Write a student's file, made unique by a last line naming the student."""
+    path.write_text(f"{text.rstrip()}\n\n# handed in by {student}\n", encoding="utf-8")
 
 
 def _children(pid: int, parents: dict[int, int]) -> list[int]:
@@ -199,6 +215,41 @@ def grade_class(class_dir: Path, out: Path, jobs: int, time_limit: float, extra:
     return measure(command)
 
 
+def _cache_key(loaded: LoadedCourse, time_limit: float, selected: list[str], extra: list[str]) -> str | None:
+    """The cache key ``grade run`` will use for the course seed's reference values; None when it uses no cache."""
+    if baseline_cache.disabled() or "--per-student-seed" in extra:
+        return None
+    plan = build_plan(loaded.course, loaded.course.seed, False, time_limit)
+    if selected:
+        plan = Plan(course=plan.course, seed=plan.seed, exercises=tuple(p for p in plan.exercises if p.id in selected))
+    return baseline_cache.baseline_key(loaded, plan)
+
+
+def _cache_files() -> dict[str, int]:
+    """Cache entry -> inode: a stored (recomputed) entry gets a new inode, a cache hit only touches its times."""
+    try:
+        return {p.name: p.stat().st_ino for p in baseline_cache.cache_dir().glob("*.json")}
+    except OSError:
+        return {}
+
+
+def _computed(before: dict[str, int]) -> bool:
+    """Whether a run between ``before`` and now stored a baseline (so it computed one instead of reading it)."""
+    return any(before.get(name) != inode for name, inode in _cache_files().items())
+
+
+def cold_start_cost(class_dir: Path, student: str, work: Path, jobs: int, time_limit: float, extra: list[str], key: str) -> float:
+    """Grade one student twice, untimed: with this course's cache entry removed, then with it; the difference."""
+    (baseline_cache.cache_dir() / f"{key}.json").unlink(missing_ok=True)
+    one = work / "warmup" / "class"
+    if one.exists():
+        shutil.rmtree(one)
+    shutil.copytree(class_dir / student, one / student)
+    cold = grade_class(one, work / "warmup" / "out-cold", jobs, time_limit, extra)
+    warm = grade_class(one, work / "warmup" / "out-warm", jobs, time_limit, extra)
+    return cold.wall - warm.wall
+
+
 def _nbgrader_support() -> tuple[Any, Any, str] | str:
     """The project's nbgrader builder, its names module and the nbgrader command, or why they are unavailable."""
     try:
@@ -250,6 +301,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2015, help="seed of the synthetic class")
     parser.add_argument("--exercises", default="", help="comma-separated exercise ids to grade (default: the whole course)")
     parser.add_argument("--keep", type=Path, default=None, help="keep the class and the results in this folder")
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="delete this course's cached reference values first, so the timed run computes them (a course's first run)",
+    )
     parser.add_argument("extra", nargs=argparse.REMAINDER, help="more arguments for grade run, after --")
     args = parser.parse_args()
     loaded = load_course(REPO)
@@ -262,7 +318,27 @@ def main() -> None:
         selected = [e for e in args.exercises.split(",") if e]
         exercises = len(selected) or len(loaded.course.exercises)
         extra = [a for a in args.extra if a != "--"] + [f"--exercise={e}" for e in selected]
+        key = _cache_key(loaded, args.time_limit, selected, extra)
+        entry = baseline_cache.cache_dir() / f"{key}.json" if key is not None else None
+        cold_cost: float | None = None
+        if entry is None:
+            print("reference values: not cached for this run (GRADER_NO_CACHE or --per-student-seed); every run computes them")
+        elif args.cold:
+            entry.unlink(missing_ok=True)
+            print(f"reference values: cache entry deleted (--cold), the timed run computes them ({entry})")
+        elif key is not None and not entry.is_file():
+            print("reference values: cache cold; warm-up (untimed): one student graded twice, cold then warm")
+            cold_cost = cold_start_cost(class_dir, regular[0], work, args.jobs, args.time_limit, extra, key)
+        before = _cache_files()
         ours = grade_class(class_dir, work / "out", args.jobs, args.time_limit, extra)
+        computed = _computed(before)
+        if entry is not None:
+            source = "computed in the timed run (cold)" if computed else "read from the cache (warm)"
+            print(f"reference values of the timed run: {source}")
+        if args.cold and key is not None:
+            cold_cost = cold_start_cost(class_dir, regular[0], work, args.jobs, args.time_limit, extra, key)
+        if cold_cost is not None:
+            print(f"cold start: a course's first run costs {cold_cost:.2f} s more (one student graded cold vs warm, untimed)")
         level = re.search(r"isolation: ([a-z]+)", ours.output)
         per = 1000 * ours.wall / args.students
         hostile = args.students - len(regular)
