@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.checks.judge import MutantBehaviour, Observations
+from grader.course.schema import Course
 from grader.errors import CourseError, SandboxError
 from grader.executors import Executor
 from grader.plan import ExercisePlan, Plan
@@ -65,15 +66,27 @@ class ModuleOutcome:
     wall: float = 0.0
 
 
-def _module(plan: ExercisePlan) -> Module:
-    return Module(name=plan.id, probes=plan.probes(), time_limit=plan.limits.time_limit)
+def _module(plan: ExercisePlan, time_limit: float | None = None) -> Module:
+    return Module(name=plan.id, probes=plan.probes(), time_limit=time_limit or plan.limits.time_limit)
 
 
-def jobs_for(sources: dict[str, str], plans: Iterable[ExercisePlan]) -> list[Job]:
+def _course_time_limit(course: Course, plan: ExercisePlan) -> float:
+    """The exercise's time limit as course.yaml sets it, whatever ``--time-limit`` says.
+
+    ``--time-limit`` bounds students; the course's own solutions and mutants keep
+    the limit the course was validated with, so a tight limit on a busy machine
+    cannot turn a slow reference into a course error.
+    """
+    own = plan.exercise.limits.time_limit
+    return max(plan.limits.time_limit, own if own is not None else course.defaults.limits.time_limit)
+
+
+def jobs_for(sources: dict[str, str], plans: Iterable[ExercisePlan], course: Course | None = None) -> list[Job]:
     """One worker for all of a submission's modules (one per set of memory/process/output limits).
 
     Modules that share a worker share its memory budget, so exercises whose
-    course.yaml limits differ get workers of their own.
+    course.yaml limits differ get workers of their own. With ``course`` (the
+    course's own files), each module gets the course's time limit.
     """
     groups: dict[tuple[int, int, int], list[ExercisePlan]] = {}
     for plan in plans:
@@ -83,7 +96,7 @@ def jobs_for(sources: dict[str, str], plans: Iterable[ExercisePlan]) -> list[Job
         Job(
             job_id=next(_job_ids),
             files={f"{plan.id}.py": sources[plan.id] for plan in group},
-            modules=tuple(_module(plan) for plan in group),
+            modules=tuple(_module(plan, _course_time_limit(course, plan) if course else None) for plan in group),
             limits={"memory_limit_mb": memory, "max_processes": processes, "max_output_kb": output},
         )
         for (memory, processes, output), group in groups.items()
@@ -157,13 +170,13 @@ def mutant_path(exercise_id: str, name: str, file: str | None) -> str:
 def evaluate_baseline(server: Executor, root: Path, plan: Plan, with_mutants: bool = True) -> Baseline:
     """Run every solution (and mutant) on the plan's probes; a failing solution is a course error."""
     solutions = {p.id: _read_course_file(root, f"solutions/{p.id}.py") for p in plan.exercises}
-    queue = jobs_for(solutions, plan.exercises)
+    queue = jobs_for(solutions, plan.exercises, plan.course)
     mutant_of: dict[int, str] = {}
     if with_mutants:
         for exercise_plan in plan.exercises:
             for mutant in exercise_plan.exercise.mutants:
                 source = _read_course_file(root, mutant_path(exercise_plan.id, mutant.name, mutant.file))
-                (job,) = jobs_for({exercise_plan.id: source}, [exercise_plan])
+                (job,) = jobs_for({exercise_plan.id: source}, [exercise_plan], plan.course)
                 mutant_of[job.job_id] = mutant.name
                 queue.append(job)
     references: dict[str, Observations] = {}
