@@ -284,7 +284,6 @@ def judge_function_backward(student: dict[str, Any], reference: dict[str, Any], 
     for run in got_runs:
         if "error" in run:
             return _error_verdict(run["error"], f"backward of {context.label}")
-    diagnosis = _diagnose_backward([_grads(r) for r in got_runs], [_grads(r) for r in expected_runs], context.reveal)
     for index, (got, want) in enumerate(zip(got_runs, expected_runs, strict=False)):
         mismatch = compare(_grads(got), _grads(want), context.tolerances, "gradient")
         if mismatch:
@@ -294,6 +293,8 @@ def judge_function_backward(student: dict[str, Any], reference: dict[str, Any], 
             message = f"{context.label}, {which}: {mismatch.describe(context.reveal)}"
             if any(g.get("type") == "none" and w.get("type") != "none" for g, w in zip(got["grads"], want["grads"], strict=False)):
                 message = f"{context.label}: backward returned None for an input that needs a gradient"
+            # the named probes look at every upstream gradient, but only once one of them is wrong
+            diagnosis = _diagnose_backward([_grads(r) for r in got_runs], [_grads(r) for r in expected_runs], context.reveal)
             if diagnosis:
                 return CaseVerdict(False, f"{diagnosis[0]} ({message})", hint=diagnosis[0], diagnosis=diagnosis[1])
             return CaseVerdict(False, message)

@@ -21,6 +21,7 @@ import io
 import itertools
 import os
 import tempfile
+import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,14 +30,18 @@ from typing import Any
 import pytest
 
 from grader.checks.judge import MutantBehaviour, Observations, judge_check
+from grader.compare import decoding_once
 from grader.errors import GraderError
-from grader.plan import ExercisePlan, PlannedCheck
+from grader.plan import ExercisePlan
 from grader.results import CheckResult, CheckStatus
 from grader.sandbox.client import ForkServer, Job
 from grader.sandbox.wire import decode_value, encode
 from grader.submissions import Submission
 
 _handle_jobs = itertools.count(10**9)
+
+CHECKS_FAILED = "with failed checks"
+"""pytest's outcome category for an exercise item with a check that did not pass (the session's last line counts them)."""
 
 
 @dataclass(frozen=True)
@@ -101,36 +106,61 @@ class StudentHandle:
         return f"<submission {self.name!r}>"
 
 
-class CheckFailed(Exception):
-    def __init__(self, result: CheckResult) -> None:
-        super().__init__(result.message)
-        self.result = result
+class ChecksFailed(Exception):
+    """Some of an exercise's checks did not pass (the student's doing), or the grader broke on some."""
+
+    def __init__(self, failed: list[CheckResult], broken: list[tuple[str, BaseException]]) -> None:
+        super().__init__(f"{len(failed)} checks failed, {len(broken)} could not be judged")
+        self.failed = failed
+        self.broken = broken
 
 
-class CheckItem(pytest.Item):
-    """One built-in check for one submission."""
+class ExerciseItem(pytest.Item):
+    """Every built-in check of one exercise for one submission.
 
-    def __init__(self, *, task: JudgeTask, planned: PlannedCheck, sink: dict[tuple[str, str, str], CheckResult], **kwargs: Any) -> None:
+    One item per submission x exercise, not per check: pytest's per-item protocol
+    (three phases, a report each, every plugin's hooks) costs more than judging a
+    check. Each check still gets its own :class:`CheckResult` in the sink, and a
+    check that breaks the grader (a :class:`ReferenceFailed`...) does not stop
+    the exercise's other checks from being judged.
+    """
+
+    def __init__(self, *, task: JudgeTask, sink: dict[tuple[str, str, str], CheckResult], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.task = task
-        self.planned = planned
         self.sink = sink
 
     def runtest(self) -> None:
         task = self.task
-        result = judge_check(self.planned, task.observations, task.reference, task.mutants, task.plan.tolerances, task.unfinished)
-        self.sink[(task.submission, task.plan.id, self.planned.name)] = result
-        if not result.passed:
-            raise CheckFailed(result)
+        failed: list[CheckResult] = []
+        broken: list[tuple[str, BaseException]] = []
+        for planned in task.plan.checks:
+            try:
+                result = judge_check(planned, task.observations, task.reference, task.mutants, task.plan.tolerances, task.unfinished)
+            except Exception as error:  # the grader broke on this check: reported, and the others still judged
+                broken.append((planned.name, error))
+                continue
+            self.sink[(task.submission, task.plan.id, planned.name)] = result
+            if not result.passed:
+                failed.append(result)
+        if failed or broken:
+            raise ChecksFailed(failed, broken)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, CheckFailed):
-            result = excinfo.value.result
-            return result.message + (f"\nhint: {result.hint}" if result.hint else "")
-        return str(super().repr_failure(excinfo))
+        if not isinstance(excinfo.value, ChecksFailed):
+            return str(super().repr_failure(excinfo))
+        lines = []
+        for result in excinfo.value.failed:
+            lines.append(f"{result.name} ({result.status}): {result.message}")
+            if result.hint:
+                lines.append(f"    hint: {result.hint}")
+        for name, error in excinfo.value.broken:
+            trace = "".join(traceback.format_exception(error)).rstrip()
+            lines.append(f"{name}: the grader could not judge this check\n{trace}")
+        return "\n".join(lines)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, f"{self.task.submission}::{self.task.plan.id}::{self.planned.name}"
+        return self.path, None, f"{self.task.submission}::{self.task.plan.id}"
 
 
 @dataclass
@@ -139,6 +169,8 @@ class GradingPlugin:
     handles: list[StudentHandle]
     results: dict[tuple[str, str, str], CheckResult] = field(default_factory=dict)
     custom: dict[tuple[str, str, str], CheckResult] = field(default_factory=dict)
+    exercise_items: set[str] = field(default_factory=set)
+    """Node ids of the built-in :class:`ExerciseItem`s."""
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "grade(exercise, points, visible=False): points for an instructor check")
@@ -150,19 +182,35 @@ class GradingPlugin:
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
         for task in self.tasks:
-            for planned in task.plan.checks:
-                items.append(
-                    CheckItem.from_parent(
-                        session, name=f"{task.submission}::{task.plan.id}::{planned.name}", task=task, planned=planned, sink=self.results
-                    )
-                )
+            item = ExerciseItem.from_parent(session, name=f"{task.submission}::{task.plan.id}", task=task, sink=self.results)
+            self.exercise_items.add(item.nodeid)
+            items.append(item)
+
+    def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, str] | None:
+        """Built-in checks that failed are listed one line each by :meth:`pytest_terminal_summary`, under their own
+        category: pytest's FAILURES section would pair every failure with every report (quadratic in the chunk)."""
+        if report.when == "call" and report.failed and report.nodeid in self.exercise_items:
+            return CHECKS_FAILED, "F", "FAILED"
+        return None
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        """One line per check that did not pass, for whom: the instructor's grep-able record of the session."""
+        lines = [
+            f"{status.upper()} {submission}::{exercise}::{name} - {_first_line(result.message)}"
+            for (submission, exercise, name), result in itertools.chain(self.results.items(), self.custom.items())
+            if not result.passed
+            for status in [result.status]
+        ]
+        if lines:
+            terminalreporter.write_sep("=", "checks that did not pass")
+            terminalreporter.write("\n".join(lines) + "\n")
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
         outcome: Any = yield
         report = outcome.get_result()
         marker = item.get_closest_marker("grade")
-        if marker is None or isinstance(item, CheckItem) or (report.when != "call" and not report.failed):
+        if marker is None or isinstance(item, ExerciseItem) or (report.when != "call" and not report.failed):
             return
         handle = getattr(item, "callspec", None) and item.callspec.params.get("submission")  # type: ignore[attr-defined]
         if handle is None:
@@ -191,6 +239,10 @@ def _first_doc_line(item: pytest.Item) -> str:
     return doc.splitlines()[0] if doc else ""
 
 
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0][:300] if text.strip() else ""
+
+
 def _short_failure(report: pytest.TestReport) -> str:
     text = str(report.longrepr)
     for line in reversed(text.splitlines()):
@@ -205,6 +257,12 @@ class JudgeOutcome:
     custom: dict[tuple[str, str, str], CheckResult]
     report: str
     """pytest's own terminal report, kept for instructors who want it."""
+
+
+_BUILTIN_ONLY = ["-p", "no:logging", "--capture=no"]
+"""Without instructor tests nothing in the session logs or prints, so log capture and output capture, which wrap
+every phase of every item (a third of the session's time), are left out. Instructor tests keep both: they may use
+``caplog`` or ``capsys``."""
 
 
 @contextlib.contextmanager
@@ -224,8 +282,9 @@ def _plugin_autoload_disabled() -> Iterator[None]:
 def run_judging(tasks: list[JudgeTask], handles: list[StudentHandle], checks_dir: Path | None) -> JudgeOutcome:
     """One pytest session for the whole batch: collection happens once per run, not per submission."""
     plugin = GradingPlugin(tasks=tasks, handles=handles)
+    instructor = checks_dir is not None and bool(handles)
     with tempfile.TemporaryDirectory(prefix="grader-pytest-") as scratch:
-        targets = [str(checks_dir)] if checks_dir is not None and handles else [scratch]
+        targets = [str(checks_dir)] if instructor else [scratch]
         args = [
             *targets,
             "-q",
@@ -241,6 +300,7 @@ def run_judging(tasks: list[JudgeTask], handles: list[StudentHandle], checks_dir
             "no:threadexception",
             "-p",
             "no:faulthandler",
+            *([] if instructor else _BUILTIN_ONLY),
             "--import-mode=importlib",
             "--rootdir",
             scratch,
@@ -251,7 +311,7 @@ def run_judging(tasks: list[JudgeTask], handles: list[StudentHandle], checks_dir
         ]
         (Path(scratch) / "pytest.ini").write_text("[pytest]\n")
         buffer = io.StringIO()
-        with contextlib.redirect_stdout(buffer), _plugin_autoload_disabled():
+        with contextlib.redirect_stdout(buffer), _plugin_autoload_disabled(), decoding_once():
             code = pytest.main(args, plugins=[plugin])
     if int(code) not in (0, 1, 5):
         raise GraderError(f"judging failed inside pytest (exit code {int(code)}):\n{buffer.getvalue()[-3000:]}")
