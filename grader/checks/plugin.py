@@ -1,8 +1,10 @@
 """Judging as a pytest session, in the trusted process.
 
 Built-in checks become pytest items generated from the already validated
-plan (no second YAML parse), one per submission x check; ``repr_failure``
-is the plain message a student reads. Instructor-written pytest files (the
+plan (no second YAML parse), one per submission judging all of its checks
+(each check still its own record); ``repr_failure`` lists the plain messages a
+student reads, and the session's summary one line per check that did not
+pass. Instructor-written pytest files (the
 course's ``checks_dir``) run in the same session: a test that takes the
 ``submission`` fixture runs once per submission and reaches student code only
 through :class:`StudentHandle`, i.e. through the sandbox. Points come from
@@ -41,7 +43,7 @@ from grader.submissions import Submission
 _handle_jobs = itertools.count(10**9)
 
 CHECKS_FAILED = "with failed checks"
-"""pytest's outcome category for an exercise item with a check that did not pass (the session's last line counts them)."""
+"""pytest's outcome category for a submission with a check that did not pass (the session's last line counts them)."""
 
 
 @dataclass(frozen=True)
@@ -107,60 +109,63 @@ class StudentHandle:
 
 
 class ChecksFailed(Exception):
-    """Some of an exercise's checks did not pass (the student's doing), or the grader broke on some."""
+    """Some of a submission's checks did not pass (the student's doing), or the grader broke on some."""
 
-    def __init__(self, failed: list[CheckResult], broken: list[tuple[str, BaseException]]) -> None:
-        super().__init__(f"{len(failed)} checks failed, {len(broken)} could not be judged")
+    def __init__(self, failed: list[CheckResult], broken: list[tuple[str, str, BaseException]]) -> None:
+        super().__init__(f"{len(failed)} checks did not pass, {len(broken)} could not be judged")
         self.failed = failed
         self.broken = broken
+        """(exercise, check, what the grader raised) for each check it could not judge."""
 
 
-class ExerciseItem(pytest.Item):
-    """Every built-in check of one exercise for one submission.
+class SubmissionItem(pytest.Item):
+    """Every built-in check of one submission, judged as one pytest item.
 
-    One item per submission x exercise, not per check: pytest's per-item protocol
-    (three phases, a report each, every plugin's hooks) costs more than judging a
-    check. Each check still gets its own :class:`CheckResult` in the sink, and a
-    check that breaks the grader (a :class:`ReferenceFailed`...) does not stop
-    the exercise's other checks from being judged.
+    One item per submission, not per check or per exercise: pytest's protocol for
+    an item (three phases, a report and a dozen hooks each) costs about 0.4 ms,
+    more than judging all of an exercise's checks. Each check still gets its own
+    :class:`CheckResult` in the sink, a failure lists every check that did not
+    pass, and a check that breaks the grader (say the reference raised) does not
+    stop the other checks from being judged.
     """
 
-    def __init__(self, *, task: JudgeTask, sink: dict[tuple[str, str, str], CheckResult], **kwargs: Any) -> None:
+    def __init__(self, *, tasks: list[JudgeTask], sink: dict[tuple[str, str, str], CheckResult], **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.task = task
+        self.tasks = tasks
         self.sink = sink
 
     def runtest(self) -> None:
-        task = self.task
         failed: list[CheckResult] = []
-        broken: list[tuple[str, BaseException]] = []
-        for planned in task.plan.checks:
-            try:
-                result = judge_check(planned, task.observations, task.reference, task.mutants, task.plan.tolerances, task.unfinished)
-            except Exception as error:  # the grader broke on this check: reported, and the others still judged
-                broken.append((planned.name, error))
-                continue
-            self.sink[(task.submission, task.plan.id, planned.name)] = result
-            if not result.passed:
-                failed.append(result)
+        broken: list[tuple[str, str, BaseException]] = []
+        for task in self.tasks:
+            for planned in task.plan.checks:
+                try:
+                    result = judge_check(planned, task.observations, task.reference, task.mutants, task.plan.tolerances, task.unfinished)
+                except Exception as error:  # the grader broke on this check: reported, and the others still judged
+                    broken.append((task.plan.id, planned.name, error))
+                    continue
+                self.sink[(task.submission, task.plan.id, planned.name)] = result
+                if not result.passed:
+                    failed.append(result)
         if failed or broken:
             raise ChecksFailed(failed, broken)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        """Each check that did not pass, with its message and hint, as the student reads them; no traceback."""
         if not isinstance(excinfo.value, ChecksFailed):
             return str(super().repr_failure(excinfo))
         lines = []
         for result in excinfo.value.failed:
-            lines.append(f"{result.name} ({result.status}): {result.message}")
+            lines.append(f"{result.exercise}::{result.name} ({result.status}): {result.message}")
             if result.hint:
                 lines.append(f"    hint: {result.hint}")
-        for name, error in excinfo.value.broken:
+        for exercise, name, error in excinfo.value.broken:
             trace = "".join(traceback.format_exception(error)).rstrip()
-            lines.append(f"{name}: the grader could not judge this check\n{trace}")
+            lines.append(f"{exercise}::{name}: the grader could not judge this check\n{trace}")
         return "\n".join(lines)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, f"{self.task.submission}::{self.task.plan.id}"
+        return self.path, None, self.name
 
 
 @dataclass
@@ -169,8 +174,8 @@ class GradingPlugin:
     handles: list[StudentHandle]
     results: dict[tuple[str, str, str], CheckResult] = field(default_factory=dict)
     custom: dict[tuple[str, str, str], CheckResult] = field(default_factory=dict)
-    exercise_items: set[str] = field(default_factory=set)
-    """Node ids of the built-in :class:`ExerciseItem`s."""
+    builtin_items: set[str] = field(default_factory=set)
+    """Node ids of the :class:`SubmissionItem`s."""
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "grade(exercise, points, visible=False): points for an instructor check")
@@ -181,15 +186,18 @@ class GradingPlugin:
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+        by_submission: dict[str, list[JudgeTask]] = {}
         for task in self.tasks:
-            item = ExerciseItem.from_parent(session, name=f"{task.submission}::{task.plan.id}", task=task, sink=self.results)
-            self.exercise_items.add(item.nodeid)
+            by_submission.setdefault(task.submission, []).append(task)
+        for name, tasks in by_submission.items():
+            item = SubmissionItem.from_parent(session, name=name, tasks=tasks, sink=self.results)
+            self.builtin_items.add(item.nodeid)
             items.append(item)
 
     def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, str] | None:
         """Built-in checks that failed are listed one line each by :meth:`pytest_terminal_summary`, under their own
         category: pytest's FAILURES section would pair every failure with every report (quadratic in the chunk)."""
-        if report.when == "call" and report.failed and report.nodeid in self.exercise_items:
+        if report.when == "call" and report.failed and report.nodeid in self.builtin_items:
             return CHECKS_FAILED, "F", "FAILED"
         return None
 
@@ -210,7 +218,7 @@ class GradingPlugin:
         outcome: Any = yield
         report = outcome.get_result()
         marker = item.get_closest_marker("grade")
-        if marker is None or isinstance(item, ExerciseItem) or (report.when != "call" and not report.failed):
+        if marker is None or isinstance(item, SubmissionItem) or (report.when != "call" and not report.failed):
             return
         handle = getattr(item, "callspec", None) and item.callspec.params.get("submission")  # type: ignore[attr-defined]
         if handle is None:
