@@ -129,10 +129,19 @@ class SubmissionItem(pytest.Item):
     stop the other checks from being judged.
     """
 
-    def __init__(self, *, tasks: list[JudgeTask], sink: dict[tuple[str, str, str], CheckResult], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        tasks: list[JudgeTask],
+        sink: dict[tuple[str, str, str], CheckResult],
+        broken: dict[tuple[str, str, str], str],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.tasks = tasks
         self.sink = sink
+        self.broken = broken
+        """(submission, exercise, check) -> the traceback of the grader's failure on it, for the session's report."""
 
     def runtest(self) -> None:
         failed: list[CheckResult] = []
@@ -143,6 +152,7 @@ class SubmissionItem(pytest.Item):
                     result = judge_check(planned, task.observations, task.reference, task.mutants, task.plan.tolerances, task.unfinished)
                 except Exception as error:  # the grader broke on this check: reported, and the others still judged
                     broken.append((task.plan.id, planned.name, error))
+                    self.broken[(task.submission, task.plan.id, planned.name)] = "".join(traceback.format_exception(error)).rstrip()
                     continue
                 self.sink[(task.submission, task.plan.id, planned.name)] = result
                 if not result.passed:
@@ -174,8 +184,10 @@ class GradingPlugin:
     handles: list[StudentHandle]
     results: dict[tuple[str, str, str], CheckResult] = field(default_factory=dict)
     custom: dict[tuple[str, str, str], CheckResult] = field(default_factory=dict)
-    builtin_items: set[str] = field(default_factory=set)
-    """Node ids of the :class:`SubmissionItem`s."""
+    broken: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    """Built-in checks the grader could not judge, with its traceback (they have no result: "not graded")."""
+    checks_failed: set[str] = field(default_factory=set)
+    """Node ids of the :class:`SubmissionItem`s that failed by :class:`ChecksFailed` (not by a bug of ours)."""
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "grade(exercise, points, visible=False): points for an instructor check")
@@ -190,35 +202,42 @@ class GradingPlugin:
         for task in self.tasks:
             by_submission.setdefault(task.submission, []).append(task)
         for name, tasks in by_submission.items():
-            item = SubmissionItem.from_parent(session, name=name, tasks=tasks, sink=self.results)
-            self.builtin_items.add(item.nodeid)
+            item = SubmissionItem.from_parent(session, name=name, tasks=tasks, sink=self.results, broken=self.broken)
             items.append(item)
 
     def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, str] | None:
         """Built-in checks that failed are listed one line each by :meth:`pytest_terminal_summary`, under their own
         category: pytest's FAILURES section would pair every failure with every report (quadratic in the chunk)."""
-        if report.when == "call" and report.failed and report.nodeid in self.builtin_items:
+        if report.when == "call" and report.failed and report.nodeid in self.checks_failed:
             return CHECKS_FAILED, "F", "FAILED"
         return None
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        """One line per check that did not pass, for whom: the instructor's grep-able record of the session."""
+        """One line per check that did not pass, for whom (the instructor's grep-able record of the session),
+        then the grader's own failures with their tracebacks."""
         lines = [
-            f"{status.upper()} {submission}::{exercise}::{name} - {_first_line(result.message)}"
+            f"{result.status.upper()} {submission}::{exercise}::{name} - {_first_line(result.message)}"
             for (submission, exercise, name), result in itertools.chain(self.results.items(), self.custom.items())
             if not result.passed
-            for status in [result.status]
         ]
         if lines:
             terminalreporter.write_sep("=", "checks that did not pass")
             terminalreporter.write("\n".join(lines) + "\n")
+        if self.broken:
+            terminalreporter.write_sep("=", "checks the grader could not judge")
+            for (submission, exercise, name), trace in self.broken.items():
+                terminalreporter.write(f"ERROR {submission}::{exercise}::{name} - the grader could not judge this check\n{trace}\n")
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
         outcome: Any = yield
         report = outcome.get_result()
+        if isinstance(item, SubmissionItem):
+            if call.excinfo is not None and isinstance(call.excinfo.value, ChecksFailed):
+                self.checks_failed.add(report.nodeid)
+            return
         marker = item.get_closest_marker("grade")
-        if marker is None or isinstance(item, SubmissionItem) or (report.when != "call" and not report.failed):
+        if marker is None or (report.when != "call" and not report.failed):
             return
         handle = getattr(item, "callspec", None) and item.callspec.params.get("submission")  # type: ignore[attr-defined]
         if handle is None:
