@@ -69,10 +69,18 @@ def _matching_mutant(
 ) -> MutantBehaviour | None:
     """The first mutant that behaves like the student on every input the student failed."""
     kind = planned.check.kind
+    signatures: dict[str, dict[str, Any]] = {}
+
+    def student_signature(probe_id: str) -> dict[str, Any]:
+        """Built once per probe, not once per mutant, and only when a mutant reaches it."""
+        if probe_id not in signatures:
+            signatures[probe_id] = signature(kind, student[probe_id])
+        return signatures[probe_id]
+
     for mutant in mutants:
         if all(
             probe_id in mutant.observations
-            and compare(signature(kind, student[probe_id]), signature(kind, mutant.observations[probe_id]), tolerances) is None
+            and compare(student_signature(probe_id), signature(kind, mutant.observations[probe_id]), tolerances) is None
             for probe_id in failed_probes
         ):
             return mutant

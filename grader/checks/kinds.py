@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from grader.checks.errors import describe_error, hint_for, is_not_started
-from grader.compare import Mismatch, as_float64, compare, flat_numbers, ratio, type_phrase
+from grader.compare import Mismatch, as_float64, compare, flat_numbers, ratio, small_floats, type_phrase
 from grader.course.schema import Check, Tolerance
 from grader.sandbox.wire import WireError
 
@@ -284,7 +284,6 @@ def judge_function_backward(student: dict[str, Any], reference: dict[str, Any], 
     for run in got_runs:
         if "error" in run:
             return _error_verdict(run["error"], f"backward of {context.label}")
-    diagnosis = _diagnose_backward([_grads(r) for r in got_runs], [_grads(r) for r in expected_runs], context.reveal)
     for index, (got, want) in enumerate(zip(got_runs, expected_runs, strict=False)):
         mismatch = compare(_grads(got), _grads(want), context.tolerances, "gradient")
         if mismatch:
@@ -294,6 +293,8 @@ def judge_function_backward(student: dict[str, Any], reference: dict[str, Any], 
             message = f"{context.label}, {which}: {mismatch.describe(context.reveal)}"
             if any(g.get("type") == "none" and w.get("type") != "none" for g, w in zip(got["grads"], want["grads"], strict=False)):
                 message = f"{context.label}: backward returned None for an input that needs a gradient"
+            # the named probes look at every upstream gradient, but only once one of them is wrong
+            diagnosis = _diagnose_backward([_grads(r) for r in got_runs], [_grads(r) for r in expected_runs], context.reveal)
             if diagnosis:
                 return CaseVerdict(False, f"{diagnosis[0]} ({message})", hint=diagnosis[0], diagnosis=diagnosis[1])
             return CaseVerdict(False, message)
@@ -370,13 +371,7 @@ def judge_function_gradcheck(student: dict[str, Any], reference: dict[str, Any],
         )
     eps = context.check.eps
     try:
-        numerical = np.stack(
-            [
-                (np.asarray(as_float64(plus)).reshape(-1) - np.asarray(as_float64(minus)).reshape(-1)) / (2 * eps)
-                for plus, minus in student["shifted"]
-            ],
-            axis=1,
-        )
+        numerical = _finite_differences(student["shifted"], eps)
         rows = [flat_numbers({"type": "list", "items": row}) for row in student["rows"]]
     except (KeyError, ValueError, WireError):
         return CaseVerdict(False, f"{context.label}: forward did not return a tensor of a fixed shape")
@@ -398,6 +393,42 @@ def judge_function_gradcheck(student: dict[str, Any], reference: dict[str, Any],
             f"d output[{k}] / d input[{j}] differs{numbers} ({int(bad.sum())} of {bad.size} Jacobian entries differ)",
         )
     return PASSED
+
+
+def _finite_differences(shifted: Any, eps: float) -> np.ndarray:
+    """The numerical Jacobian: column j is ``(f(x + eps e_j) - f(x - eps e_j)) / 2 eps``, flattened.
+
+    Raises KeyError, ValueError or WireError when the forward's outputs are not
+    tensors of one fixed shape.
+    """
+    quick = _small_pairs(shifted)
+    if quick is not None:  # the same IEEE operations on the same numbers, in two numpy calls instead of four per column
+        plus, minus = quick
+        numerical: np.ndarray = ((plus - minus) / (2 * eps)).T
+        return numerical
+    return np.stack(
+        [(np.asarray(as_float64(plus)).reshape(-1) - np.asarray(as_float64(minus)).reshape(-1)) / (2 * eps) for plus, minus in shifted],
+        axis=1,
+    )
+
+
+def _small_pairs(shifted: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """(outputs at x + eps e_j, outputs at x - eps e_j), one row per j, when all are small float tensors of one size."""
+    if type(shifted) is not list or not shifted:
+        return None
+    plus: list[list[float]] = []
+    minus: list[list[float]] = []
+    for pair in shifted:
+        if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not dict or type(pair[1]) is not dict:
+            return None
+        up, down = small_floats(pair[0]), small_floats(pair[1])
+        if up is None or down is None:
+            return None
+        plus.append(up[1])
+        minus.append(down[1])
+    if any(len(numbers) != len(plus[0]) for numbers in plus + minus):
+        return None
+    return np.array(plus, dtype=np.float64), np.array(minus, dtype=np.float64)
 
 
 NO_GRAPH_HINT = (

@@ -1,8 +1,10 @@
 """Judging as a pytest session, in the trusted process.
 
 Built-in checks become pytest items generated from the already validated
-plan (no second YAML parse), one per submission x check; ``repr_failure``
-is the plain message a student reads. Instructor-written pytest files (the
+plan (no second YAML parse), one per submission judging all of its checks
+(each check still its own record); ``repr_failure`` lists the plain messages a
+student reads, and the session's summary one line per check that did not
+pass. Instructor-written pytest files (the
 course's ``checks_dir``) run in the same session: a test that takes the
 ``submission`` fixture runs once per submission and reaches student code only
 through :class:`StudentHandle`, i.e. through the sandbox. Points come from
@@ -21,6 +23,7 @@ import io
 import itertools
 import os
 import tempfile
+import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,14 +32,18 @@ from typing import Any
 import pytest
 
 from grader.checks.judge import MutantBehaviour, Observations, judge_check
+from grader.compare import decoding_once
 from grader.errors import GraderError
-from grader.plan import ExercisePlan, PlannedCheck
+from grader.plan import ExercisePlan
 from grader.results import CheckResult, CheckStatus
 from grader.sandbox.client import ForkServer, Job, Module
 from grader.sandbox.wire import decode_value, encode
 from grader.submissions import Submission
 
 _handle_jobs = itertools.count(10**9)
+
+CHECKS_FAILED = "with failed checks"
+"""pytest's outcome category for a submission with a check that did not pass (the session's last line counts them)."""
 
 
 @dataclass(frozen=True)
@@ -107,36 +114,74 @@ class StudentHandle:
         return f"<submission {self.name!r}>"
 
 
-class CheckFailed(Exception):
-    def __init__(self, result: CheckResult) -> None:
-        super().__init__(result.message)
-        self.result = result
+class ChecksFailed(Exception):
+    """Some of a submission's checks did not pass (the student's doing), or the grader broke on some."""
+
+    def __init__(self, failed: list[CheckResult], broken: list[tuple[str, str, BaseException]]) -> None:
+        super().__init__(f"{len(failed)} checks did not pass, {len(broken)} could not be judged")
+        self.failed = failed
+        self.broken = broken
+        """(exercise, check, what the grader raised) for each check it could not judge."""
 
 
-class CheckItem(pytest.Item):
-    """One built-in check for one submission."""
+class SubmissionItem(pytest.Item):
+    """Every built-in check of one submission, judged as one pytest item.
 
-    def __init__(self, *, task: JudgeTask, planned: PlannedCheck, sink: dict[tuple[str, str, str], CheckResult], **kwargs: Any) -> None:
+    One item per submission, not per check or per exercise: pytest's protocol for
+    an item (three phases, a report and a dozen hooks each) costs about 0.4 ms,
+    more than judging all of an exercise's checks. Each check still gets its own
+    :class:`CheckResult` in the sink, a failure lists every check that did not
+    pass, and a check that breaks the grader (say the reference raised) does not
+    stop the other checks from being judged.
+    """
+
+    def __init__(
+        self,
+        *,
+        tasks: list[JudgeTask],
+        sink: dict[tuple[str, str, str], CheckResult],
+        broken: dict[tuple[str, str, str], str],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
-        self.task = task
-        self.planned = planned
+        self.tasks = tasks
         self.sink = sink
+        self.broken = broken
+        """(submission, exercise, check) -> the traceback of the grader's failure on it, for the session's report."""
 
     def runtest(self) -> None:
-        task = self.task
-        result = judge_check(self.planned, task.observations, task.reference, task.mutants, task.plan.tolerances, task.unfinished)
-        self.sink[(task.submission, task.plan.id, self.planned.name)] = result
-        if not result.passed:
-            raise CheckFailed(result)
+        failed: list[CheckResult] = []
+        broken: list[tuple[str, str, BaseException]] = []
+        for task in self.tasks:
+            for planned in task.plan.checks:
+                try:
+                    result = judge_check(planned, task.observations, task.reference, task.mutants, task.plan.tolerances, task.unfinished)
+                except Exception as error:  # the grader broke on this check: reported, and the others still judged
+                    broken.append((task.plan.id, planned.name, error))
+                    self.broken[(task.submission, task.plan.id, planned.name)] = "".join(traceback.format_exception(error)).rstrip()
+                    continue
+                self.sink[(task.submission, task.plan.id, planned.name)] = result
+                if not result.passed:
+                    failed.append(result)
+        if failed or broken:
+            raise ChecksFailed(failed, broken)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, CheckFailed):
-            result = excinfo.value.result
-            return result.message + (f"\nhint: {result.hint}" if result.hint else "")
-        return str(super().repr_failure(excinfo))
+        """Each check that did not pass, with its message and hint, as the student reads them; no traceback."""
+        if not isinstance(excinfo.value, ChecksFailed):
+            return str(super().repr_failure(excinfo))
+        lines = []
+        for result in excinfo.value.failed:
+            lines.append(f"{result.exercise}::{result.name} ({result.status}): {result.message}")
+            if result.hint:
+                lines.append(f"    hint: {result.hint}")
+        for exercise, name, error in excinfo.value.broken:
+            trace = "".join(traceback.format_exception(error)).rstrip()
+            lines.append(f"{exercise}::{name}: the grader could not judge this check\n{trace}")
+        return "\n".join(lines)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, None, f"{self.task.submission}::{self.task.plan.id}::{self.planned.name}"
+        return self.path, None, self.name
 
 
 @dataclass
@@ -145,6 +190,10 @@ class GradingPlugin:
     handles: list[StudentHandle]
     results: dict[tuple[str, str, str], CheckResult] = field(default_factory=dict)
     custom: dict[tuple[str, str, str], CheckResult] = field(default_factory=dict)
+    broken: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    """Built-in checks the grader could not judge, with its traceback (they have no result: "not graded")."""
+    checks_failed: set[str] = field(default_factory=set)
+    """Node ids of the :class:`SubmissionItem`s that failed by :class:`ChecksFailed` (not by a bug of ours)."""
 
     def pytest_configure(self, config: pytest.Config) -> None:
         config.addinivalue_line("markers", "grade(exercise, points, visible=False): points for an instructor check")
@@ -155,20 +204,46 @@ class GradingPlugin:
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+        by_submission: dict[str, list[JudgeTask]] = {}
         for task in self.tasks:
-            for planned in task.plan.checks:
-                items.append(
-                    CheckItem.from_parent(
-                        session, name=f"{task.submission}::{task.plan.id}::{planned.name}", task=task, planned=planned, sink=self.results
-                    )
-                )
+            by_submission.setdefault(task.submission, []).append(task)
+        for name, tasks in by_submission.items():
+            item = SubmissionItem.from_parent(session, name=name, tasks=tasks, sink=self.results, broken=self.broken)
+            items.append(item)
+
+    def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, str] | None:
+        """Built-in checks that failed are listed one line each by :meth:`pytest_terminal_summary`, under their own
+        category: pytest's FAILURES section would pair every failure with every report (quadratic in the chunk)."""
+        if report.when == "call" and report.failed and report.nodeid in self.checks_failed:
+            return CHECKS_FAILED, "F", "FAILED"
+        return None
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        """One line per check that did not pass, for whom (the instructor's grep-able record of the session),
+        then the grader's own failures with their tracebacks."""
+        lines = [
+            f"{result.status.upper()} {submission}::{exercise}::{name} - {_first_line(result.message)}"
+            for (submission, exercise, name), result in itertools.chain(self.results.items(), self.custom.items())
+            if not result.passed
+        ]
+        if lines:
+            terminalreporter.write_sep("=", "checks that did not pass")
+            terminalreporter.write("\n".join(lines) + "\n")
+        if self.broken:
+            terminalreporter.write_sep("=", "checks the grader could not judge")
+            for (submission, exercise, name), trace in self.broken.items():
+                terminalreporter.write(f"ERROR {submission}::{exercise}::{name} - the grader could not judge this check\n{trace}\n")
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
         outcome: Any = yield
         report = outcome.get_result()
+        if isinstance(item, SubmissionItem):
+            if call.excinfo is not None and isinstance(call.excinfo.value, ChecksFailed):
+                self.checks_failed.add(report.nodeid)
+            return
         marker = item.get_closest_marker("grade")
-        if marker is None or isinstance(item, CheckItem) or (report.when != "call" and not report.failed):
+        if marker is None or (report.when != "call" and not report.failed):
             return
         handle = getattr(item, "callspec", None) and item.callspec.params.get("submission")  # type: ignore[attr-defined]
         if handle is None:
@@ -197,6 +272,10 @@ def _first_doc_line(item: pytest.Item) -> str:
     return doc.splitlines()[0] if doc else ""
 
 
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0][:300] if text.strip() else ""
+
+
 def _short_failure(report: pytest.TestReport) -> str:
     text = str(report.longrepr)
     for line in reversed(text.splitlines()):
@@ -211,6 +290,12 @@ class JudgeOutcome:
     custom: dict[tuple[str, str, str], CheckResult]
     report: str
     """pytest's own terminal report, kept for instructors who want it."""
+
+
+_BUILTIN_ONLY = ["-p", "no:logging", "--capture=no"]
+"""Without instructor tests nothing in the session logs or prints, so log capture and output capture, which wrap
+every phase of every item (a third of the session's time), are left out. Instructor tests keep both: they may use
+``caplog`` or ``capsys``."""
 
 
 @contextlib.contextmanager
@@ -230,8 +315,9 @@ def _plugin_autoload_disabled() -> Iterator[None]:
 def run_judging(tasks: list[JudgeTask], handles: list[StudentHandle], checks_dir: Path | None) -> JudgeOutcome:
     """One pytest session for the whole batch: collection happens once per run, not per submission."""
     plugin = GradingPlugin(tasks=tasks, handles=handles)
+    instructor = checks_dir is not None and bool(handles)
     with tempfile.TemporaryDirectory(prefix="grader-pytest-") as scratch:
-        targets = [str(checks_dir)] if checks_dir is not None and handles else [scratch]
+        targets = [str(checks_dir)] if instructor else [scratch]
         args = [
             *targets,
             "-q",
@@ -247,6 +333,7 @@ def run_judging(tasks: list[JudgeTask], handles: list[StudentHandle], checks_dir
             "no:threadexception",
             "-p",
             "no:faulthandler",
+            *([] if instructor else _BUILTIN_ONLY),
             "--import-mode=importlib",
             "--rootdir",
             scratch,
@@ -257,7 +344,7 @@ def run_judging(tasks: list[JudgeTask], handles: list[StudentHandle], checks_dir
         ]
         (Path(scratch) / "pytest.ini").write_text("[pytest]\n")
         buffer = io.StringIO()
-        with contextlib.redirect_stdout(buffer), _plugin_autoload_disabled():
+        with contextlib.redirect_stdout(buffer), _plugin_autoload_disabled(), decoding_once():
             code = pytest.main(args, plugins=[plugin])
     if int(code) not in (0, 1, 5):
         raise GraderError(f"judging failed inside pytest (exit code {int(code)}):\n{buffer.getvalue()[-3000:]}")
