@@ -9,9 +9,11 @@ first traceback trimmed to their own file, and what their code printed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from markupsafe import Markup
 
 from grader.report.class_stats import status_words
 from grader.report.gradebook_csv import format_points
@@ -45,10 +47,11 @@ class PlotView:
     kind: str
     title: str
     problem: str = ""
-    image: Image | None = None
+    svg: Markup | None = None
+    """A comparison plot, drawn by :mod:`grader.report.plots` (its texts already escaped)."""
     caption: str = ""
-    alt: str = ""
     student: Image | None = None
+    """A figure exercise: the student's own PNG, checked by :func:`grader.png.sanitize_png`."""
     reference: Image | None = None
 
 
@@ -97,14 +100,6 @@ def feedback_page(
         exercises=exercises,
         warnings=list(result.warnings),
     )
-
-
-def comparison_plots(results: Iterable[SubmissionResult]) -> Iterator[dict[str, Any]]:
-    """Every plot the pages will draw (not the figures, which are embedded as they are), for :meth:`PlotCache.draw_ahead`."""
-    for result in results:
-        for exercise in result.exercises:
-            if exercise.status not in _NO_PLOT and isinstance(exercise.plot, dict) and exercise.plot.get("kind") != "figure":
-                yield exercise.plot
 
 
 def render_feedback(page: FeedbackPage) -> str:
@@ -183,8 +178,8 @@ def _plot(plot: dict[str, Any], plots: PlotCache) -> PlotView | None:
         reference, student = inline_png(reference_png), None if student_png is None else inline_png(student_png)
         return PlotView(kind=kind, title=title, problem=problem or "no figure to show", student=student, reference=reference)
     try:
-        image = inline_png(plots.comparison(plot))
-    except (KeyError, TypeError, ValueError):
+        svg = plots.comparison(plot)
+    except (KeyError, TypeError, ValueError, AttributeError):
         return None
     errors = int(plot.get("errors") or 0)
     if errors and not problem:
@@ -196,7 +191,7 @@ def _plot(plot: dict[str, Any], plots: PlotCache) -> PlotView | None:
         f"Your {what} (solid) against the reference (dashed) over a fixed range of inputs, for {plot.get('check')}; "
         "shaded where they differ beyond the tolerance."
     )
-    return PlotView(kind=kind, title=title, problem=problem, image=image, caption=caption, alt=f"plot: {title}")
+    return PlotView(kind=kind, title=title, problem=problem, svg=svg, caption=caption)
 
 
-__all__ = ["FeedbackPage", "comparison_plots", "feedback_page", "render_feedback"]
+__all__ = ["FeedbackPage", "feedback_page", "render_feedback"]
