@@ -35,6 +35,7 @@ CLASS = REPO / "examples" / "class"
 sys.path.insert(0, str(REPO))
 
 from grader.course.load import load_course  # noqa: E402  (after the path set-up above, for a plain `python benchmarks/...`)
+from grader.plot_numbers import pack_numbers, unpack_numbers  # noqa: E402
 from grader.report.html_reports import write_reports  # noqa: E402
 
 
@@ -51,7 +52,7 @@ def _scaled(record: dict[str, Any], factor: float) -> dict[str, Any]:
         plot = exercise.get("plot")
         for series in (plot or {}).get("series", []):
             if series.get("student") is not None:
-                series["student"] = [None if v is None else v * factor for v in series["student"]]
+                series["student"] = pack_numbers([None if v is None else v * factor for v in unpack_numbers(series["student"])])
     return record
 
 

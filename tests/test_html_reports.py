@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from grader.course.load import LoadedCourse, load_course
+from grader.plot_numbers import pack_numbers
 from grader.report.class_stats import class_stats
 from grader.report.html_reports import write_reports
 from grader.report.plots import PlotCache, render_comparison, render_histogram
@@ -158,6 +159,16 @@ def test_a_plot_is_inline_svg_with_both_lines_and_the_differing_range_shaded() -
     assert svg.count('class="reference"') == 1 and svg.count('class="student"') == 1
     assert 'class="differs"' in svg and "yours differs here" in svg
     assert "http" not in svg  # no xmlns or any other address: the pages' policy and tests forbid them
+
+
+def test_a_record_with_packed_numbers_draws_the_same_picture_as_one_with_lists() -> None:
+    listed = _curve(1.5)
+    packed = {**listed, "x": pack_numbers(listed["x"])}  # type: ignore[arg-type]
+    packed["series"] = [
+        {"label": "value", "reference": pack_numbers(s["reference"]), "student": pack_numbers(s["student"])}
+        for s in listed["series"]  # type: ignore[attr-defined]
+    ]
+    assert render_comparison(packed) == render_comparison(listed)
 
 
 def test_a_correct_students_plot_has_no_shaded_range() -> None:

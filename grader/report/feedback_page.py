@@ -15,9 +15,10 @@ from typing import Any
 
 from markupsafe import Markup
 
+from grader.plot_numbers import unpack_numbers
 from grader.report.class_stats import status_words
 from grader.report.gradebook_csv import format_points
-from grader.report.html import Image, inline_png, render
+from grader.report.html import Image, render
 from grader.report.plots import PlotCache
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
 
@@ -171,11 +172,10 @@ def _plot(plot: dict[str, Any], plots: PlotCache) -> PlotView | None:
     title = str(plot.get("title", ""))
     problem = str(plot.get("problem") or "")
     if kind == "figure":
-        reference_png = plots.checked_png(plot.get("reference_png"))
-        if reference_png is None:
+        reference = plots.figure(plot.get("reference_png"))
+        if reference is None:
             return None
-        student_png = plots.checked_png(plot.get("student_png"))
-        reference, student = inline_png(reference_png), None if student_png is None else inline_png(student_png)
+        student = plots.figure(plot.get("student_png"))
         return PlotView(kind=kind, title=title, problem=problem or "no figure to show", student=student, reference=reference)
     try:
         svg = plots.comparison(plot)
@@ -183,7 +183,7 @@ def _plot(plot: dict[str, Any], plots: PlotCache) -> PlotView | None:
         return None
     errors = int(plot.get("errors") or 0)
     if errors and not problem:
-        problem = f"your code raised an exception at {errors} of {len(plot.get('x', []))} points" + (
+        problem = f"your code raised an exception at {errors} of {len(unpack_numbers(plot.get('x', [])))} points" + (
             f" (first: {plot.get('first_error')})" if plot.get("first_error") else ""
         )
     what = "backward" if kind == "backward" else "function"

@@ -28,7 +28,9 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from grader.plot_numbers import unpack_numbers
 from grader.png import UnsafeImage, sanitize_png
+from grader.report.html import Image, inline_png
 
 WIDTH, HEIGHT = 630, 306
 """User units of a picture (its CSS pixels on a laptop; the page's CSS scales it down on a phone). The legend adds rows below."""
@@ -172,14 +174,11 @@ def _svg(height: float, label: str, parts: list[str]) -> Markup:
 # ---------------------------------------------------------------- comparison plots
 
 
-def _numbers(values: Any, length: int) -> list[float | None]:
-    """A series from a record as ``length`` floats or ``None`` (absent, not finite, or past the end of a truncated run)."""
-    if values is None:
+def _numbers(stored: Any, length: int) -> list[float | None]:
+    """A line from a record as ``length`` floats or ``None`` (absent, not finite, or past the end of a truncated run)."""
+    if stored is None:
         return [None] * length
-    out: list[float | None] = []
-    for value in values[:length]:
-        number = None if value is None else float(value)
-        out.append(number if number is not None and math.isfinite(number) else None)
+    out = [v if v is not None and math.isfinite(v) else None for v in unpack_numbers(stored)[:length]]
     return out + [None] * (length - len(out))
 
 
@@ -223,8 +222,9 @@ def render_comparison(plot: dict[str, Any]) -> Markup:
 
     Raises ``KeyError``, ``TypeError`` or ``ValueError`` for a record too malformed to draw.
     """
-    x = [float(v) for v in plot["x"]]
-    if not x or not all(math.isfinite(v) for v in x):
+    stored_x = unpack_numbers(plot["x"])
+    x = [v for v in stored_x if v is not None and math.isfinite(v)]
+    if not x or len(x) != len(stored_x):
         raise ValueError("a plot needs finite x values")
     tolerance = plot.get("tolerance") or {}
     rtol, atol = float(tolerance.get("rtol", 1.3e-6)), float(tolerance.get("atol", 1e-5))
@@ -320,24 +320,24 @@ class PlotCache:
 
     def __init__(self) -> None:
         self._pictures: dict[Any, Markup] = {}
-        self._checked: dict[str, bytes | None] = {}
+        self._figures: dict[str, Image | None] = {}
         self.drawn = 0
         self.reused = 0
 
-    def checked_png(self, data: object) -> bytes | None:
-        """Base64 PNG text from a record, decoded and passed through :func:`grader.png.sanitize_png`; ``None`` if refused.
+    def figure(self, data: object) -> Image | None:
+        """Base64 PNG text from a record, ready for ``<img>`` once :func:`grader.png.sanitize_png` accepted it; ``None`` if refused.
 
         The reference figure is the same in every record and a correct student's often is too,
-        so the (inflating) check runs once per distinct image.
+        so the (inflating) check and the encoding run once per distinct image.
         """
         if not isinstance(data, str):
             return None
-        if data not in self._checked:
+        if data not in self._figures:
             try:
-                self._checked[data] = sanitize_png(base64.b64decode(data, validate=True))
+                self._figures[data] = inline_png(sanitize_png(base64.b64decode(data, validate=True)))
             except (binascii.Error, ValueError, UnsafeImage):
-                self._checked[data] = None
-        return self._checked[data]
+                self._figures[data] = None
+        return self._figures[data]
 
     def comparison(self, plot: dict[str, Any]) -> Markup:
         """:func:`render_comparison`, or the same picture drawn earlier for equal data."""
@@ -352,19 +352,24 @@ class PlotCache:
 
 
 def _key(plot: dict[str, Any]) -> Any:
-    """Everything the picture is drawn from, as hashable tuples: equal keys, equal pictures (no rounding, no collisions)."""
+    """Everything the picture is drawn from, hashable: equal keys, equal pictures (no rounding, no collisions).
+
+    Lines are keyed by their stored text (:mod:`grader.plot_numbers`), which Python hashes at
+    memory speed; only a picture not drawn yet has its numbers parsed.
+    """
     tolerance = plot.get("tolerance") or {}
     return (
         plot.get("kind"),
         str(plot.get("title", "")),
-        tuple(plot["x"]),
+        _frozen(plot["x"]),
         (tolerance.get("rtol"), tolerance.get("atol")),
         tuple((str(s.get("label", "")), _frozen(s.get("reference")), _frozen(s.get("student"))) for s in plot.get("series") or []),
     )
 
 
-def _frozen(values: Any) -> tuple[Any, ...] | None:
-    return None if values is None else tuple(values)
+def _frozen(stored: Any) -> Any:
+    """A stored line as a hashable value: its packed string as is, the list of an older record as a tuple."""
+    return tuple(stored) if isinstance(stored, list) else stored
 
 
 __all__ = ["PlotCache", "differing", "render_comparison", "render_histogram"]
