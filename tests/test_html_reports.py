@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grader.course.load import LoadedCourse, load_course
 from grader.plot_numbers import pack_numbers
@@ -213,3 +215,19 @@ def test_the_histogram_has_a_bar_per_occupied_band_with_its_count() -> None:
     assert svg.count('class="histogram-bar"') == 3
     assert "2 submissions: 3 to 4 points" in svg and "1 submission: 9 to 10 points" in svg
     assert "Score distribution (4 submissions, maximum 10)" in svg
+    assert 'class="histogram-bar"' in str(render_histogram([float("inf"), float("nan"), 1e308, 2.0], float("inf")))
+
+
+_LINE = st.lists(st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False)), min_size=2, max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(reference=_LINE, student=_LINE)
+def test_any_numbers_a_record_can_hold_give_a_drawable_plot(reference: list[float | None], student: list[float | None]) -> None:
+    x = [float(i) for i in range(len(reference))]
+    plot = {"kind": "curve", "title": "f", "x": pack_numbers(x), "series": [{"label": "v", "reference": reference, "student": student}]}
+    svg = str(render_comparison(plot))
+    numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", svg.split("<path class=")[0])]
+    assert "nan" not in svg and "inf" not in svg
+    assert svg.count("<text") <= 40  # a handful of ticks whatever the range
+    assert all(abs(n) < 1e6 for n in numbers[:8])  # the frame lies inside the picture

@@ -49,7 +49,7 @@ PICTURE_FACTS = """(element => {
 
 LINE_FACTS = """(svg => Array.from(svg.querySelectorAll(SELECTOR)).map(path => {
   const box = path.getBBox();
-  return {width: box.width, height: box.height, points: (path.getAttribute("d").match(/[ML]/g) || []).length};
+  return {width: box.width, height: box.height, points: (path.getAttribute("d").match(/-?[0-9.]+/g) || []).length / 2};
 }))"""
 """Each line of a plot (``path.student`` or ``path.reference``): its extent in the plot's units and its point count."""
 

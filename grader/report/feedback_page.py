@@ -179,7 +179,7 @@ def _plot(plot: dict[str, Any], plots: PlotCache) -> PlotView | None:
         return PlotView(kind=kind, title=title, problem=problem or "no figure to show", student=student, reference=reference)
     try:
         svg = plots.comparison(plot)
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError):  # a record too odd to draw: the page goes without
         return None
     errors = int(plot.get("errors") or 0)
     if errors and not problem:

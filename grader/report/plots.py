@@ -49,20 +49,17 @@ REFERENCE_COLOUR = "#444444"
 DIFFER_COLOUR = "#ffb000"
 BAR_COLOUR = "#1f77b4"
 MAX_TITLE = 120
+LARGEST = 1.7e308
+"""Axis limits stop here, short of the float maximum, so that no computation on them overflows."""
 MAX_BINS = 30
 
 
 def differing(student: Sequence[float | None], reference: Sequence[float | None], rtol: float, atol: float) -> list[bool]:
     """Per point: does the student's value miss the reference (by ``assert_close``'s rule, or by being absent)?"""
-    flags = []
-    for got, want in zip(student, reference, strict=False):
-        if want is None:
-            flags.append(False)
-        elif got is None:
-            flags.append(True)
-        else:
-            flags.append(not abs(got - want) <= atol + rtol * abs(want))
-    return flags
+    return [
+        False if want is None else got is None or not abs(got - want) <= atol + rtol * abs(want)
+        for got, want in zip(student, reference, strict=False)
+    ]
 
 
 def _runs(x: Sequence[float], flags: Sequence[bool]) -> list[tuple[float, float]]:
@@ -106,16 +103,14 @@ def _limits(values: Sequence[float], margin: float = 0.05) -> tuple[float, float
     if not values:
         return -1.0, 1.0
     low, high = min(values), max(values)
-    if high / 2 - low / 2 <= 1e-9 * max(abs(low), abs(high), 1e-300):
-        pad = max(abs(low) * 0.1, 1.0) if abs(low) < 1e300 else abs(low) * 0.1
-        return low - pad, high + pad
-    pad = (high / 2 - low / 2) * 2 * margin
-    return max(low - pad, -1.7e308), min(high + pad, 1.7e308)
+    constant = high / 2 - low / 2 <= 1e-9 * max(abs(low), abs(high), 1e-300)
+    pad = max(abs(low) * 0.1, 1.0) if constant else (high / 2 - low / 2) * 2 * margin
+    return max(low - pad, -LARGEST), min(high + pad, LARGEST)
 
 
 def _ticks(low: float, high: float, most: int = 7, integer: bool = False) -> tuple[list[float], float]:
     """Round numbers between ``low`` and ``high`` (1, 2, 2.5 or 5 times a power of ten apart), and that step."""
-    raw = min((high / 2 - low / 2) * 2 / max(most - 1, 1), 1e307)
+    raw = (high / 2 - low / 2) / max(most - 1, 1) * 2  # halves, then divide: finite for any finite limits
     magnitude = 10.0 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * (1 - 1e-9))
     if integer:
@@ -178,21 +173,25 @@ def _numbers(stored: Any, length: int) -> list[float | None]:
     """A line from a record as ``length`` floats or ``None`` (absent, not finite, or past the end of a truncated run)."""
     if stored is None:
         return [None] * length
-    out = [v if v is not None and math.isfinite(v) else None for v in unpack_numbers(stored)[:length]]
-    return out + [None] * (length - len(out))
+    values = unpack_numbers(stored)[:length]
+    if None in values or not all(map(math.isfinite, values)):  # type: ignore[arg-type]
+        values = [v if v is not None and math.isfinite(v) else None for v in values]
+    return values + [None] * (length - len(values))
 
 
 def _line(xs: list[str], values: list[float | None], ys: _Scale) -> str:
-    """SVG path data through the points that have a value, lifting the pen over the gaps."""
-    parts, down = [], False
+    """SVG path data through the points that have a value, lifting the pen over the gaps (``M x y x y ...`` per stretch)."""
     offset, factor = ys.offset, ys.factor
+    if None not in values:  # the common case, kept to one comprehension: drawing is most of a distinct plot's cost
+        return "M" + " ".join([f"{x} {offset + v * factor:.1f}" for x, v in zip(xs, values, strict=True)])  # type: ignore[operator]
+    stretches: list[list[str]] = [[]]
     for x, value in zip(xs, values, strict=True):
         if value is None:
-            down = False
-            continue
-        parts.append(f"{'L' if down else 'M'}{x} {offset + value * factor:.1f}")
-        down = True
-    return "".join(parts)
+            if stretches[-1]:
+                stretches.append([])
+        else:
+            stretches[-1].append(f"{x} {offset + value * factor:.1f}")
+    return "".join("M" + " ".join(points) for points in stretches if points)
 
 
 def _marker(shape: str, x: float, y: float) -> str:
@@ -288,10 +287,11 @@ def render_comparison(plot: dict[str, Any]) -> Markup:
 
 def render_histogram(totals: Sequence[float], max_points: float) -> Markup:
     """How many submissions scored what: one bar per point band, 0 to the maximum (each bar's tooltip gives its count)."""
-    top = max(max_points, max(totals, default=0.0), 1.0)
+    finite = [total for total in totals if math.isfinite(total)]  # a hand-edited record may say Infinity
+    top = min(max(max_points if math.isfinite(max_points) else 0.0, max(finite, default=0.0), 1.0), LARGEST)
     bins = int(min(max(math.ceil(top), 1), MAX_BINS))
     counts = [0] * bins
-    for total in totals:
+    for total in finite:
         if 0 <= total <= top:
             counts[min(int(total / top * bins), bins - 1)] += 1
     bottom = HEIGHT - BOTTOM
