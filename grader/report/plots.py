@@ -174,7 +174,7 @@ def _numbers(stored: Any, length: int) -> list[float | None]:
     if stored is None:
         return [None] * length
     values = unpack_numbers(stored)[:length]
-    if None in values or not all(map(math.isfinite, values)):  # type: ignore[arg-type]
+    if None in values or not all(map(math.isfinite, values)):  # type: ignore[arg-type]  # None is ruled out first
         values = [v if v is not None and math.isfinite(v) else None for v in values]
     return values + [None] * (length - len(values))
 
@@ -183,7 +183,7 @@ def _line(xs: list[str], values: list[float | None], ys: _Scale) -> str:
     """SVG path data through the points that have a value, lifting the pen over the gaps (``M x y x y ...`` per stretch)."""
     offset, factor = ys.offset, ys.factor
     if None not in values:  # the common case, kept to one comprehension: drawing is most of a distinct plot's cost
-        return "M" + " ".join([f"{x} {offset + v * factor:.1f}" for x, v in zip(xs, values, strict=True)])  # type: ignore[operator]
+        return "M" + " ".join([f"{x} {offset + v * factor:.1f}" for x, v in zip(xs, values, strict=True)])  # type: ignore[operator]  # no None here
     stretches: list[list[str]] = [[]]
     for x, value in zip(xs, values, strict=True):
         if value is None:
