@@ -3,11 +3,15 @@
     .venv/bin/python benchmarks/report_time.py                      # 200 records, mistakes repeat as in a real class
     .venv/bin/python benchmarks/report_time.py --distinct           # 200 records, every plot different (worst case)
     .venv/bin/python benchmarks/report_time.py --grade              # the real `grade run` on 200 submissions: total vs reports
+    .venv/bin/python benchmarks/report_time.py --records OUT        # 200 records copied from OUT/submissions (a graded class)
 
 The records are real: the bundled sample class is graded once, and its eight
 records are copied under new names up to the requested count (``--distinct``
 also scales each copy's curves a little, so no two plots are alike and the
-plot cache cannot help). ``--grade`` instead copies the sample submissions
+plot cache cannot help). ``--records OUT`` copies the records of an earlier
+``grade run --out OUT`` instead of the sample class's (for instance the full course's
+synthetic class that ``benchmarks/class_grading.py --keep DIR`` leaves in ``DIR/out``).
+``--grade`` instead copies the sample submissions
 themselves and runs ``grade run``, which prints its grading and report times.
 Numbers are printed, never asserted: speed is measured here, not in tests.
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -30,6 +35,7 @@ CLASS = REPO / "examples" / "class"
 sys.path.insert(0, str(REPO))
 
 from grader.course.load import load_course  # noqa: E402  (after the path set-up above, for a plain `python benchmarks/...`)
+from grader.plot_numbers import pack_numbers, unpack_numbers  # noqa: E402
 from grader.report.html_reports import write_reports  # noqa: E402
 
 
@@ -46,14 +52,16 @@ def _scaled(record: dict[str, Any], factor: float) -> dict[str, Any]:
         plot = exercise.get("plot")
         for series in (plot or {}).get("series", []):
             if series.get("student") is not None:
-                series["student"] = [None if v is None else v * factor for v in series["student"]]
+                series["student"] = pack_numbers([None if v is None else v * factor for v in unpack_numbers(series["student"])])
     return record
 
 
-def time_reports(count: int, distinct: bool) -> None:
+def time_reports(count: int, distinct: bool, records: Path | None) -> None:
     with tempfile.TemporaryDirectory(prefix="report-bench-") as scratch:
-        sample = Path(scratch) / "sample"
-        _grade([CLASS], sample, [])
+        sample = records
+        if sample is None:
+            sample = Path(scratch) / "sample"
+            _grade([CLASS], sample, [])
         originals = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((sample / "submissions").glob("*.json"))]
         out = Path(scratch) / "class"
         (out / "submissions").mkdir(parents=True)
@@ -68,8 +76,10 @@ def time_reports(count: int, distinct: bool) -> None:
         files = write_reports(out, loaded)
         seconds = time.perf_counter() - started
         size = sum(p.stat().st_size for p in (out / "feedback").glob("*.html")) + files.index.stat().st_size
+        load = os.getloadavg()[0]
         print(
-            f"{count} records ({'every plot distinct' if distinct else 'mistakes repeat'}): reports in {seconds:.1f} s "
+            f"{count} records of {len(originals[0]['exercises'])} exercises ({'every plot distinct' if distinct else 'mistakes repeat'}; "
+            f"load average {load:.1f}): reports in {seconds:.2f} s "
             f"({1000 * seconds / count:.0f} ms per submission); plots drawn {files.plots_drawn}, reused {files.plots_reused}; "
             f"{size / 2**20:.1f} MiB of HTML"
         )
@@ -98,11 +108,12 @@ def main() -> None:
     parser.add_argument("--distinct", action="store_true", help="make every plot different (no cache hits)")
     parser.add_argument("--grade", action="store_true", help="run the real grade run on that many copies of the sample submissions")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--records", type=Path, help="copy the records of this graded --out folder instead of grading the sample class")
     args = parser.parse_args()
     if args.grade:
         time_grade_run(args.submissions, args.jobs)
     else:
-        time_reports(args.submissions, args.distinct)
+        time_reports(args.submissions, args.distinct, args.records)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,8 @@
 
 Reports are rebuilt later from the stored JSON records alone (``grade report``),
 so everything a page shows must be in the record: the numbers of the plot
-(student and reference on the same grid, as plain floats) and the student's
+(student and reference on the same grid, as plain floats packed in strings by
+:mod:`grader.plot_numbers`) and the student's
 first traceback, trimmed to their own file. Observations are untrusted data:
 numbers are rebuilt through the wire format's checked decoders, PNG bytes
 through :func:`grader.png.sanitize_png`, and nothing is ever unpickled.
@@ -19,6 +20,7 @@ from grader.checks.judge import Observations
 from grader.compare import flat_numbers
 from grader.course.schema import Tolerance
 from grader.plan import ExercisePlan
+from grader.plot_numbers import pack_numbers
 from grader.plot_plan import PlotRequest
 from grader.png import UnsafeImage, sanitize_png
 from grader.sandbox.wire import WireError
@@ -53,7 +55,7 @@ def plot_record(
         return None
     if request.kind == "figure":
         return _figure_record(request, student or {}, reference)
-    base: dict[str, Any] = {"kind": request.kind, "check": request.check, "title": request.title, "x": list(request.x)}
+    base: dict[str, Any] = {"kind": request.kind, "check": request.check, "title": request.title, "x": pack_numbers(request.x)}
     if request.kind == "curve":
         want = _curve_series(reference)
         got = _curve_series(student) if student is not None else None
@@ -68,7 +70,11 @@ def plot_record(
     for index, column in enumerate(want.columns):
         student_column = got.columns[index] if got is not None and index < len(got.columns) else None
         series.append(
-            {"label": labels[index] if index < len(labels) else f"output[{index}]", "reference": column, "student": student_column}
+            {
+                "label": labels[index] if index < len(labels) else f"output[{index}]",
+                "reference": pack_numbers(column),
+                "student": None if student_column is None else pack_numbers(student_column),
+            }
         )
     base.update(
         series=series,

@@ -172,6 +172,12 @@ class Browser:
         """What a reader sees: ``innerText`` leaves out hidden elements, scripts and styles."""
         return str(self.evaluate("document.body.innerText"))
 
+    def capture(self, box: dict[str, float]) -> str:
+        """A PNG (base64) of the page's area ``box`` (``x``, ``y``, ``width``, ``height`` in CSS pixels of the document)."""
+        clip = {key: box[key] for key in ("x", "y", "width", "height")}
+        reply = self.command("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": {**clip, "scale": 1}})
+        return str(reply["data"])
+
     def screenshot(self, path: Path, full_page: bool = True) -> Path:
         params: dict[str, Any] = {"format": "png"}
         if full_page:

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 from grader.course.schema import Exercise
 from grader.feedback_data import first_traceback, plot_record
 from grader.plan import DEFAULT_TOLERANCES, ExercisePlan, PlannedCase, PlannedCheck
+from grader.plot_numbers import pack_numbers, unpack_numbers
 from grader.plot_plan import plot_request
 from grader.png import sanitize_png
 from grader.report.plots import differing
@@ -153,7 +154,7 @@ def test_the_backward_grid_probe_shows_a_backward_that_ignores_its_upstream() ->
     observation = probe_backward_grid(module, path, {**request.probe, "budget": 120})  # the first backward here imports lazily
     record = plot_record(request, observation, observation, DEFAULT_TOLERANCES)
     assert record is not None
-    student = [series["student"] for series in record["series"]]
+    student = [unpack_numbers(series["student"]) for series in record["series"]]
     assert student[0] == student[1], "the same gradient for upstream 3 and upstream 0"
     assert student[0][-1] == pytest.approx(2 * request.x[-1], rel=1e-6)
 
@@ -204,9 +205,25 @@ def test_a_curve_record_holds_both_lines_as_plain_json_numbers() -> None:
     assert record is not None
     json.dumps(record, allow_nan=False)
     series = record["series"][0]
-    flags = differing(series["student"], series["reference"], record["tolerance"]["rtol"], record["tolerance"]["atol"])
+    student_line, reference_line = unpack_numbers(series["student"]), unpack_numbers(series["reference"])
+    flags = differing(student_line, reference_line, record["tolerance"]["rtol"], record["tolerance"]["atol"])
     assert any(flags) and not all(flags)
     assert flags == [x >= 1 and x != 0 for x in request.x]
+
+
+def test_a_plots_numbers_are_stored_as_one_string_per_line_and_read_back_exactly() -> None:
+    request = _curve_request()
+    record = plot_record(request, _points([None, *request.x[1:]]), _points([1 / 3] * len(request.x)), DEFAULT_TOLERANCES)
+    assert record is not None and isinstance(record["x"], str) and isinstance(record["series"][0]["student"], str)
+    assert unpack_numbers(record["x"]) == list(request.x)
+    assert unpack_numbers(record["series"][0]["student"]) == [None, *request.x[1:]]
+    assert unpack_numbers(record["series"][0]["reference"])[0] == float(f"{1 / 3:.7g}")
+    values = [0.1, -2.5e-300, 1e300, None, 0.0, -0.0, 123456789.0]
+    assert unpack_numbers(pack_numbers(values)) == values and unpack_numbers(pack_numbers([])) == []
+    assert unpack_numbers([1, None, 2.5]) == [1.0, None, 2.5]  # a record written before the strings
+    for bad in ("1,x", {"a": 1}, 3.0):
+        with pytest.raises((ValueError, TypeError)):
+            unpack_numbers(bad)
 
 
 def test_a_curve_record_counts_the_points_where_the_student_raised() -> None:

@@ -7,11 +7,14 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from grader.course.load import LoadedCourse, load_course
+from grader.plot_numbers import pack_numbers
 from grader.report.class_stats import class_stats
 from grader.report.html_reports import write_reports
-from grader.report.plots import PARALLEL_FROM, PlotCache
+from grader.report.plots import PlotCache, render_comparison, render_histogram
 from grader.report.records_json import write_submission_json
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
 
@@ -145,20 +148,86 @@ def _curve(slope: float) -> dict[str, object]:
     }
 
 
-def test_many_distinct_plots_are_drawn_ahead_in_processes_and_then_reused() -> None:
+def test_equal_plots_are_drawn_once_per_run_and_different_ones_apart() -> None:
     cache = PlotCache()
-    plots = [_curve(1 + i / 10) for i in range(PARALLEL_FROM)]
-    cache.draw_ahead([*plots, *plots], workers=2)
-    assert cache.drawn == PARALLEL_FROM
-    pictures = [cache.comparison(plot) for plot in plots]
-    assert cache.drawn == PARALLEL_FROM and cache.reused == PARALLEL_FROM
-    assert all(p.startswith(b"\x89PNG") for p in pictures) and len(set(pictures)) == PARALLEL_FROM
+    pictures = [cache.comparison(_curve(slope)) for slope in (1.0, 1.5, 1.0, 1.0)]
+    assert (cache.drawn, cache.reused) == (2, 2)
+    assert pictures[0] is pictures[2] and pictures[0] != pictures[1]
 
 
-def test_a_few_plots_are_drawn_in_process_when_needed() -> None:
-    cache = PlotCache()
-    cache.draw_ahead([_curve(1.0)], workers=2)
-    assert cache.drawn == 0
-    cache.comparison(_curve(1.0))
-    cache.comparison(_curve(1.00000001))  # the same picture to the pixel
-    assert (cache.drawn, cache.reused) == (1, 1)
+def test_a_plot_is_inline_svg_with_both_lines_and_the_differing_range_shaded() -> None:
+    svg = str(render_comparison(_curve(1.0)))
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert svg.count('class="reference"') == 1 and svg.count('class="student"') == 1
+    assert 'class="differs"' in svg and "yours differs here" in svg
+    assert "http" not in svg  # no xmlns or any other address: the pages' policy and tests forbid them
+
+
+def test_a_record_with_packed_numbers_draws_the_same_picture_as_one_with_lists() -> None:
+    listed = _curve(1.5)
+    packed = {**listed, "x": pack_numbers(listed["x"])}  # type: ignore[arg-type]
+    packed["series"] = [
+        {"label": "value", "reference": pack_numbers(s["reference"]), "student": pack_numbers(s["student"])}
+        for s in listed["series"]  # type: ignore[attr-defined]
+    ]
+    assert render_comparison(packed) == render_comparison(listed)
+
+
+def test_a_correct_students_plot_has_no_shaded_range() -> None:
+    plot = _curve(2.0)
+    assert 'class="differs"' not in str(render_comparison(plot))
+
+
+def test_text_from_a_record_is_escaped_inside_the_svg() -> None:
+    plot = {**_curve(1.0), "title": "f(</svg><script>alert(1)</script>)"}
+    plot["series"] = [{**plot["series"][0], "label": "<b>bold</b>"}, {**plot["series"][0], "label": "two"}]  # type: ignore[index]
+    svg = str(render_comparison(plot))
+    assert "<script>" not in svg and "<b>" not in svg and svg.count("</svg>") == 1
+    assert "&lt;/svg&gt;&lt;script&gt;" in svg and "&lt;b&gt;bold&lt;/b&gt;" in svg
+
+
+def test_gaps_and_a_truncated_student_series_are_drawn_as_far_as_they_go() -> None:
+    plot = _curve(1.0)
+    series = plot["series"][0]  # type: ignore[index]
+    series["student"] = [None if i % 10 == 3 else v for i, v in enumerate(series["student"][:25])]
+    svg = str(render_comparison(plot))
+    student = svg.split('class="student" d="')[1].split('"')[0]
+    assert student.count("M") == 4  # the pen lifts at the gaps (points 3, 13 and 23), and nothing is drawn after point 24
+
+
+def test_extreme_and_constant_values_still_give_finite_coordinates() -> None:
+    x = [0.0, 1.0, 2.0]
+    for values in ([1e308, -1e308, 0.0], [5.0, 5.0, 5.0], [0.0, 0.0, 0.0], [1e-300, 2e-300, 3e-300]):
+        plot = {"kind": "curve", "title": "f", "x": x, "series": [{"label": "v", "reference": values, "student": values}]}
+        svg = str(render_comparison(plot))
+        assert "nan" not in svg and "inf" not in svg, values
+
+
+def test_a_malformed_plot_record_raises_a_value_error_the_page_can_catch() -> None:
+    with pytest.raises((KeyError, TypeError, ValueError)):
+        render_comparison({"kind": "curve", "x": [], "series": []})
+    with pytest.raises((KeyError, TypeError, ValueError)):
+        render_comparison({"kind": "curve", "x": ["a"], "series": []})
+
+
+def test_the_histogram_has_a_bar_per_occupied_band_with_its_count() -> None:
+    svg = str(render_histogram([0.0, 3.0, 3.5, 10.0], 10.0))
+    assert svg.count('class="histogram-bar"') == 3
+    assert "2 submissions: 3 to 4 points" in svg and "1 submission: 9 to 10 points" in svg
+    assert "Score distribution (4 submissions, maximum 10)" in svg
+    assert 'class="histogram-bar"' in str(render_histogram([float("inf"), float("nan"), 1e308, 2.0], float("inf")))
+
+
+_LINE = st.lists(st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=False)), min_size=2, max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(reference=_LINE, student=_LINE)
+def test_any_numbers_a_record_can_hold_give_a_drawable_plot(reference: list[float | None], student: list[float | None]) -> None:
+    x = [float(i) for i in range(len(reference))]
+    plot = {"kind": "curve", "title": "f", "x": pack_numbers(x), "series": [{"label": "v", "reference": reference, "student": student}]}
+    svg = str(render_comparison(plot))
+    numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", svg.split("<path class=")[0])]
+    assert "nan" not in svg and "inf" not in svg
+    assert svg.count("<text") <= 40  # a handful of ticks whatever the range
+    assert all(abs(n) < 1e6 for n in numbers[:8])  # the frame lies inside the picture

@@ -1,7 +1,7 @@
 """The HTML reports as a person sees them: the real ``grade run`` on the sample class, then headless Chromium.
 
 Assertions read what is visible (``innerText``, images that loaded and are not
-blank, element sizes), never the HTML source. Screenshots are taken of each
+blank, plots as they appear on screen, element sizes), never the HTML source. Screenshots are taken of each
 page; with ``GRADER_SCREENSHOTS=docs`` they replace the ones under ``docs/``
 that the README shows.
 """
@@ -35,15 +35,23 @@ PICTURE_FACTS = """(element => {
   const context = canvas.getContext("2d");
   context.drawImage(element, 0, 0);
   const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
-  const colours = new Set(); let ink = 0;
+  const colours = new Set(); let ink = 0, colourful = 0;
   for (let i = 0; i < data.length; i += 4) {
     colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
     if (data[i] < 200 || data[i + 1] < 200 || data[i + 2] < 200) ink += 1;
+    if (Math.max(data[i], data[i + 1], data[i + 2]) - Math.min(data[i], data[i + 1], data[i + 2]) > 80) colourful += 1;
   }
   const box = element.getBoundingClientRect();
   return {complete: element.complete, width: element.naturalWidth, height: element.naturalHeight,
-          shownWidth: box.width, shownHeight: box.height, colours: colours.size, ink: ink / (data.length / 4)};
+          shownWidth: box.width, shownHeight: box.height, colours: colours.size, ink: ink / (data.length / 4),
+          colourful: colourful / (data.length / 4)};
 })"""
+
+LINE_FACTS = """(svg => Array.from(svg.querySelectorAll(SELECTOR)).map(path => {
+  const box = path.getBBox();
+  return {width: box.width, height: box.height, points: (path.getAttribute("d").match(/-?[0-9.]+/g) || []).length / 2};
+}))"""
+"""Each line of a plot (``path.student`` or ``path.reference``): its extent in the plot's units and its point count."""
 
 
 def _grade(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -93,9 +101,30 @@ def _keep_screenshot(browser: Browser, name: str, tmp_path: Path) -> None:
         shutil.copyfile(shot, DOCS / name)
 
 
-def _picture(browser: Browser, selector: str) -> dict[str, Any]:
-    facts: dict[str, Any] = browser.evaluate(f"({PICTURE_FACTS})(document.querySelector({json.dumps(selector)}))")
-    return facts
+def _plot_on_screen(browser: Browser, element: str) -> dict[str, Any]:
+    """An inline SVG plot as a reader sees it: a screenshot of its box, measured with the same facts as an image."""
+    box = browser.evaluate(
+        "(e => { const b = e.getBoundingClientRect();"
+        f" return {{x: b.x + scrollX, y: b.y + scrollY, width: b.width, height: b.height}}; }})({element})"
+    )
+    shot = browser.capture(box)
+    facts: dict[str, Any] = browser.evaluate(
+        "new Promise((resolve, reject) => { const image = new Image(); image.onerror = reject;"
+        f" image.onload = () => resolve(({PICTURE_FACTS})(image)); image.src = 'data:image/png;base64,{shot}'; }})"
+    )
+    return {**facts, "shownWidth": box["width"], "shownHeight": box["height"]}
+
+
+def _lines(browser: Browser, svg: str, selector: str) -> list[dict[str, float]]:
+    lines: list[dict[str, float]] = browser.evaluate(f"({LINE_FACTS.replace('SELECTOR', json.dumps(selector))})({svg})")
+    return lines
+
+
+def _assert_real_plot(browser: Browser, svg: str, colourful: bool = True) -> None:
+    """On screen, big enough, not blank, with colour (the lines) when ``colourful``."""
+    facts = _plot_on_screen(browser, svg)
+    _assert_real_picture(facts)
+    assert not colourful or facts["colourful"] > 0.002, facts
 
 
 def _assert_real_picture(facts: dict[str, Any]) -> None:
@@ -110,9 +139,16 @@ def test_grade_run_says_where_the_dashboard_is(graded: Graded) -> None:
     assert (graded.out / "index.html").is_file()
 
 
-def test_dashboard_histogram_loads_and_is_not_blank(graded: Graded, browser: Browser, tmp_path: Path) -> None:
+def test_dashboard_histogram_is_drawn_and_is_not_blank(graded: Graded, browser: Browser, tmp_path: Path) -> None:
     browser.open(graded.out / "index.html")
-    _assert_real_picture(_picture(browser, "#histogram"))
+    _assert_real_plot(browser, "document.querySelector('#histogram svg.plot')")
+    bars = browser.evaluate(
+        "Array.from(document.querySelectorAll('#histogram rect.histogram-bar'))"
+        ".map(r => [r.getBoundingClientRect().height, parseInt(r.querySelector('title').textContent)])"
+    )
+    assert bars and sum(count for _, count in bars) == len(graded.names()), bars
+    per_submission = [height / count for height, count in bars]  # each bar as tall as its count says
+    assert min(per_submission) > 5 and max(per_submission) < 1.02 * min(per_submission), bars
     assert "Score distribution" in browser.visible_text()
     _keep_screenshot(browser, "dashboard.png", tmp_path)
 
@@ -163,10 +199,13 @@ def test_failing_students_page_shows_the_backward_plot_and_the_hint(graded: Grad
     assert 0 < record["points"] < record["max_points"]
     assert f"{record['points']:g} / {record['max_points']:g} points" in text
     section = "Array.from(document.querySelectorAll('section.exercise')).find(s => s.innerText.includes('custom autograd Function'))"
-    plots = browser.evaluate(f"{section}.querySelectorAll('img.plot-image').length")
-    assert plots == 1
-    facts = browser.evaluate(f"({PICTURE_FACTS})({section}.querySelector('img.plot-image'))")
-    _assert_real_picture(facts)
+    assert browser.evaluate(f"{section}.querySelectorAll('svg.plot').length") == 1
+    plot = f"{section}.querySelector('svg.plot')"
+    _assert_real_plot(browser, plot)
+    for kind in ("path.student", "path.reference"):  # one line per upstream gradient, each across the whole range
+        lines = _lines(browser, plot, kind)
+        assert len(lines) >= 2 and all(line["points"] > 100 and line["width"] > 400 for line in lines), (kind, lines)
+    assert browser.evaluate(f"{plot}.querySelectorAll('rect.differs').length") >= 1
     assert "Your backward (solid) against the reference (dashed)" in text
     _keep_screenshot(browser, "feedback.png", tmp_path)
 
@@ -191,6 +230,8 @@ def test_pages_fit_a_phone_screen(graded: Graded, browser: Browser) -> None:
     for page in (graded.out / "index.html", graded.out / "feedback" / f"{FAILING}.html"):
         browser.open(page, width=390, height=800)
         assert browser.evaluate("document.documentElement.scrollWidth") <= 390, page
+        widths = browser.evaluate("Array.from(document.querySelectorAll('svg.plot')).map(s => s.getBoundingClientRect().width)")
+        assert widths and all(300 <= width <= 390 for width in widths), (page, widths)  # scaled down to the screen, not cut
 
 
 def test_grade_report_rebuilds_the_pages_from_the_stored_records(graded: Graded, browser: Browser, tmp_path: Path) -> None:
@@ -218,7 +259,7 @@ def test_grade_check_html_writes_the_page_and_prints_its_path(browser: Browser, 
     text = browser.visible_text()
     assert "on the visible checks" in text and "hidden" not in text.split("Hidden checks use inputs")[0]
     assert "Hint: Your backward returns the same gradient whatever grad_output is" in text
-    _assert_real_picture(browser.evaluate(f"({PICTURE_FACTS})(document.querySelector('img.plot-image'))"))
+    _assert_real_plot(browser, "document.querySelector('svg.plot')")
 
 
 def test_hostile_names_and_messages_are_shown_as_text_and_never_run(browser: Browser, tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 """The class dashboard (``index.html``): what an instructor should see in ten seconds.
 
 Built from :func:`grader.report.class_stats.class_stats` and the records; the
-histogram is drawn in the trusted process like every other picture.
+histogram is inline SVG like every other plot (:mod:`grader.report.plots`).
 """
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from markupsafe import Markup
+
 from grader.report.class_stats import NOT_GRADABLE, ClassStats, status_words
 from grader.report.gradebook_csv import format_points
-from grader.report.html import Image, inline_png, render, sort_script
+from grader.report.html import render, sort_script
 from grader.report.plots import render_histogram
 from grader.results import SubmissionResult
 
@@ -42,7 +44,8 @@ class DashboardPage:
     median: str
     max_points: str
     isolation: str
-    histogram: Image
+    histogram: Markup
+    """Inline SVG from :func:`grader.report.plots.render_histogram`."""
     diagnoses: list[dict[str, str]]
     exercises: list[dict[str, str]]
     checks: list[dict[str, str]]
@@ -74,7 +77,7 @@ def dashboard_page(
         median=format_points(round(statistics.median(totals), 2)) if totals else "-",
         max_points=format_points(stats.max_points),
         isolation=", ".join(f"{level} ({count} runs)" for level, count in stats.isolation) or "no worker ran",
-        histogram=inline_png(render_histogram(totals, stats.max_points)),
+        histogram=render_histogram(totals, stats.max_points),
         diagnoses=[
             {"label": d.name.replace("_", " "), "exercise": titles.get(d.exercise, d.exercise), "count": str(d.submissions), "hint": d.hint}
             for d in stats.diagnoses

@@ -9,13 +9,16 @@ first traceback trimmed to their own file, and what their code printed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from markupsafe import Markup
+
+from grader.plot_numbers import unpack_numbers
 from grader.report.class_stats import status_words
 from grader.report.gradebook_csv import format_points
-from grader.report.html import Image, inline_png, render
+from grader.report.html import Image, render
 from grader.report.plots import PlotCache
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
 
@@ -45,10 +48,11 @@ class PlotView:
     kind: str
     title: str
     problem: str = ""
-    image: Image | None = None
+    svg: Markup | None = None
+    """A comparison plot, drawn by :mod:`grader.report.plots` (its texts already escaped)."""
     caption: str = ""
-    alt: str = ""
     student: Image | None = None
+    """A figure exercise: the student's own PNG, checked by :func:`grader.png.sanitize_png`."""
     reference: Image | None = None
 
 
@@ -97,14 +101,6 @@ def feedback_page(
         exercises=exercises,
         warnings=list(result.warnings),
     )
-
-
-def comparison_plots(results: Iterable[SubmissionResult]) -> Iterator[dict[str, Any]]:
-    """Every plot the pages will draw (not the figures, which are embedded as they are), for :meth:`PlotCache.draw_ahead`."""
-    for result in results:
-        for exercise in result.exercises:
-            if exercise.status not in _NO_PLOT and isinstance(exercise.plot, dict) and exercise.plot.get("kind") != "figure":
-                yield exercise.plot
 
 
 def render_feedback(page: FeedbackPage) -> str:
@@ -176,19 +172,18 @@ def _plot(plot: dict[str, Any], plots: PlotCache) -> PlotView | None:
     title = str(plot.get("title", ""))
     problem = str(plot.get("problem") or "")
     if kind == "figure":
-        reference_png = plots.checked_png(plot.get("reference_png"))
-        if reference_png is None:
+        reference = plots.figure(plot.get("reference_png"))
+        if reference is None:
             return None
-        student_png = plots.checked_png(plot.get("student_png"))
-        reference, student = inline_png(reference_png), None if student_png is None else inline_png(student_png)
+        student = plots.figure(plot.get("student_png"))
         return PlotView(kind=kind, title=title, problem=problem or "no figure to show", student=student, reference=reference)
     try:
-        image = inline_png(plots.comparison(plot))
-    except (KeyError, TypeError, ValueError):
+        svg = plots.comparison(plot)
+    except (KeyError, TypeError, ValueError, AttributeError, ArithmeticError):  # a record too odd to draw: the page goes without
         return None
     errors = int(plot.get("errors") or 0)
     if errors and not problem:
-        problem = f"your code raised an exception at {errors} of {len(plot.get('x', []))} points" + (
+        problem = f"your code raised an exception at {errors} of {len(unpack_numbers(plot.get('x', [])))} points" + (
             f" (first: {plot.get('first_error')})" if plot.get("first_error") else ""
         )
     what = "backward" if kind == "backward" else "function"
@@ -196,7 +191,7 @@ def _plot(plot: dict[str, Any], plots: PlotCache) -> PlotView | None:
         f"Your {what} (solid) against the reference (dashed) over a fixed range of inputs, for {plot.get('check')}; "
         "shaded where they differ beyond the tolerance."
     )
-    return PlotView(kind=kind, title=title, problem=problem, image=image, caption=caption, alt=f"plot: {title}")
+    return PlotView(kind=kind, title=title, problem=problem, svg=svg, caption=caption)
 
 
-__all__ = ["FeedbackPage", "comparison_plots", "feedback_page", "render_feedback"]
+__all__ = ["FeedbackPage", "feedback_page", "render_feedback"]

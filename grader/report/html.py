@@ -1,9 +1,10 @@
 """The HTML side of the reports: one Jinja environment, the page's security policy, inline images.
 
-Every page is a single self-contained file: CSS inline, images as ``data:`` URIs,
-at most one script of ours. Student-controlled text (submission names,
-messages, tracebacks, printed output) only ever reaches a page through
-autoescaped template variables, and each page carries a Content-Security-Policy
+Every page is a single self-contained file: CSS inline, plots as inline SVG,
+the students' figures as ``data:`` URIs, at most one script of ours.
+Student-controlled text (submission names, messages, tracebacks, printed output)
+only ever reaches a page through autoescaped template variables (or, inside a
+plot, through :func:`markupsafe.escape` in :mod:`grader.report.plots`), and each page carries a Content-Security-Policy
 that forbids any network access and runs no script but ours (pinned by its
 hash), so even a mistake in escaping could not run a student's ``<script>``.
 """
@@ -34,7 +35,7 @@ class Image:
 
 
 def inline_png(data: bytes) -> Image:
-    """``data`` must already be a PNG the grader drew or :func:`grader.png.sanitize_png` accepted."""
+    """``data`` must already be a PNG that :func:`grader.png.sanitize_png` accepted (a figure from a record)."""
     width, height = png_size(data)
     return Image(uri="data:image/png;base64," + base64.b64encode(data).decode("ascii"), width=width, height=height)
 

@@ -21,20 +21,23 @@ _MAX_STEM_BYTES = 200
 """Most file systems cap a name at 255 bytes; leave room for ``.json`` and the temporary-file affixes."""
 
 
-def write_text_atomic(path: Path, text: str) -> None:
+def write_text_atomic(path: Path, text: str, durable: bool = True) -> None:
     """Write ``text`` as UTF-8 to ``path`` so readers see the old file or the new one, never half of it.
 
     The temporary file lives in the same folder because :func:`os.replace` is only atomic
     within one file system. Newlines are written exactly as given (no translation), so a
-    caller such as the CSV writer controls its own line endings.
+    caller such as the CSV writer controls its own line endings. ``durable`` syncs the
+    data to disk before the rename (several milliseconds), so that a power cut cannot leave an
+    empty file; files that can be rebuilt from others (the HTML pages) skip it.
     """
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     temp = Path(name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         _keep_mode(path, temp)
         os.replace(temp, path)
     except BaseException:
