@@ -250,6 +250,22 @@ def cold_start_cost(class_dir: Path, student: str, work: Path, jobs: int, time_l
     return cold.wall - warm.wall
 
 
+def worker_time_by_exercise(records: Path, shown: int = 6) -> str:
+    """Where the workers' time went: each exercise's share of the summed ``wall_seconds`` of the records.
+
+    The course's own computations (a training loop in a check, a figure rendered) are
+    most of a run; this line says which exercises an instructor pays for.
+    """
+    totals: dict[str, float] = {}
+    for path in records.glob("*.json"):
+        for exercise in json.loads(path.read_text(encoding="utf-8")).get("exercises", []):
+            totals[exercise["exercise"]] = totals.get(exercise["exercise"], 0.0) + float(exercise.get("wall_seconds", 0.0))
+    overall = sum(totals.values()) or 1.0
+    dearest = sorted(totals.items(), key=lambda item: -item[1])[:shown]
+    shares = ", ".join(f"{name} {seconds:.1f} s ({100 * seconds / overall:.0f}%)" for name, seconds in dearest)
+    return f"worker time by exercise (summed over workers, {overall:.1f} s): {shares}"
+
+
 def _nbgrader_support() -> tuple[Any, Any, str] | str:
     """The project's nbgrader builder, its names module and the nbgrader command, or why they are unavailable."""
     try:
@@ -348,6 +364,7 @@ def main() -> None:
         print(f"CPU time of the process tree: {ours.cpu:.1f} s ({cpu_per:.1f} ms/submission); load average {os.getloadavg()[0]:.1f}")
         print(f"peak memory of the process tree: RSS {ours.peak_rss_mib:.0f} MiB (PSS {ours.peak_pss_mib:.0f} MiB)")
         print(f"isolation: {level.group(1) if level else 'unknown'}")
+        print(worker_time_by_exercise(work / "out" / "submissions"))
         summary = f"grade run: {args.students} submissions in {ours.wall:.2f} s ({per:.1f} ms/submission, peak {ours.peak_rss_mib:.0f} MiB)"
         if args.vs_nbgrader:
             chosen = regular[: args.vs_nbgrader]
