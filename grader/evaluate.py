@@ -225,19 +225,19 @@ def static_problem(file_name: str, source: str) -> str | None:
     return None
 
 
-def describe_run_end(run: ModuleOutcome, plan: ExercisePlan) -> tuple[ExerciseStatus, str]:
+def describe_run_end(outcome: ModuleOutcome, plan: ExercisePlan) -> tuple[ExerciseStatus, str]:
     """How a module's worker ended, in words for the student; ``graded`` when it answered every probe."""
     limits = plan.limits
-    if run.status == "timeout":
+    if outcome.status == "timeout":
         return "timeout", f"stopped after {limits.time_limit:g} s (the time limit): an endless loop, or a very slow computation?"
-    if run.status == "output_limit":
+    if outcome.status == "output_limit":
         return "output_limit", f"printed more than {limits.max_output_kb} KiB, the output limit: remove large prints"
-    if run.status == "result_limit":
+    if outcome.status == "result_limit":
         return "crashed", "returned more data than the grader accepts"
-    if run.completed:
+    if outcome.completed:
         return "graded", ""
-    if run.signal:
-        name = _signal_name(run.signal)
+    if outcome.signal:
+        name = _signal_name(outcome.signal)
         why = {
             "SIGSEGV": "a segmentation fault",
             "SIGKILL": "killed (a resource limit?)",
@@ -245,7 +245,7 @@ def describe_run_end(run: ModuleOutcome, plan: ExercisePlan) -> tuple[ExerciseSt
             "SIGABRT": "an abort",
         }
         return "crashed", f"the Python process crashed ({why.get(name, name)}) before every check ran"
-    return "exited", f"your code ended the Python process (exit code {run.exit_code}) before every check ran"
+    return "exited", f"your code ended the Python process (exit code {outcome.exit_code}) before every check ran"
 
 
 def _signal_name(number: int) -> str:
