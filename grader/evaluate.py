@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.checks.judge import MutantBehaviour, Observations
-from grader.course.schema import Course
+from grader.course.schema import Course, Limits
 from grader.errors import CourseError, SandboxError
 from grader.executors import Executor
 from grader.plan import ExercisePlan, Plan
@@ -66,6 +66,11 @@ class ModuleOutcome:
     wall: float = 0.0
 
 
+def worker_limits(limits: Limits) -> dict[str, Any]:
+    """The limits a job's modules share (:attr:`Job.limits`); each module has its own time limit."""
+    return limits.model_dump(exclude={"time_limit"})
+
+
 def _module(plan: ExercisePlan, time_limit: float | None = None) -> Module:
     return Module(name=plan.id, probes=plan.probes(), time_limit=time_limit or plan.limits.time_limit)
 
@@ -88,25 +93,24 @@ def jobs_for(sources: dict[str, str], plans: Iterable[ExercisePlan], course: Cou
     course.yaml limits differ get workers of their own. With ``course`` (the
     course's own files), each module gets the course's time limit.
     """
-    groups: dict[tuple[int, int, int], list[ExercisePlan]] = {}
+    groups: dict[tuple[tuple[str, Any], ...], list[ExercisePlan]] = {}
     for plan in plans:
-        limits = plan.limits
-        groups.setdefault((limits.memory_limit_mb, limits.max_processes, limits.max_output_kb), []).append(plan)
+        groups.setdefault(tuple(worker_limits(plan.limits).items()), []).append(plan)
     return [
         Job(
             job_id=next(_job_ids),
             files={f"{plan.id}.py": sources[plan.id] for plan in group},
             modules=tuple(_module(plan, _course_time_limit(course, plan) if course else None) for plan in group),
-            limits={"memory_limit_mb": memory, "max_processes": processes, "max_output_kb": output},
+            limits=dict(shared),
         )
-        for (memory, processes, output), group in groups.items()
+        for shared, group in groups.items()
     ]
 
 
 def _outcomes(run: WorkerRun) -> list[ModuleOutcome]:
     outcomes = []
     for index, module in enumerate(run.modules):
-        ended_here = index == run.stopped_in and not run.completed and not module.completed
+        ended_here = index == run.stopped_in and not module.completed
         outcomes.append(
             ModuleOutcome(
                 name=module.name,

@@ -34,6 +34,7 @@ import pytest
 from grader.checks.judge import MutantBehaviour, Observations, judge_check
 from grader.compare import decoding_once
 from grader.errors import GraderError
+from grader.evaluate import worker_limits
 from grader.plan import ExercisePlan
 from grader.results import CheckResult, CheckStatus
 from grader.sandbox.client import ForkServer, Job, Module
@@ -96,7 +97,7 @@ class StudentHandle:
             next(_handle_jobs),
             {f"{exercise}.py": source.text},
             (Module(exercise, [probe], limits.time_limit),),
-            {"memory_limit_mb": limits.memory_limit_mb, "max_processes": limits.max_processes, "max_output_kb": limits.max_output_kb},
+            worker_limits(limits),
         )
         runs = list(self.server.run([job]))
         observation = runs[0].modules[0].observations.get("custom") if runs[0].modules else None
@@ -117,11 +118,11 @@ class StudentHandle:
 class ChecksFailed(Exception):
     """Some of a submission's checks did not pass (the student's doing), or the grader broke on some."""
 
-    def __init__(self, failed: list[CheckResult], broken: list[tuple[str, str, BaseException]]) -> None:
+    def __init__(self, failed: list[CheckResult], broken: list[tuple[str, str, str]]) -> None:
         super().__init__(f"{len(failed)} checks did not pass, {len(broken)} could not be judged")
         self.failed = failed
         self.broken = broken
-        """(exercise, check, what the grader raised) for each check it could not judge."""
+        """(exercise, check, the traceback of what the grader raised) for each check it could not judge."""
 
 
 class SubmissionItem(pytest.Item):
@@ -151,14 +152,15 @@ class SubmissionItem(pytest.Item):
 
     def runtest(self) -> None:
         failed: list[CheckResult] = []
-        broken: list[tuple[str, str, BaseException]] = []
+        broken: list[tuple[str, str, str]] = []
         for task in self.tasks:
             for planned in task.plan.checks:
                 try:
                     result = judge_check(planned, task.observations, task.reference, task.mutants, task.plan.tolerances, task.unfinished)
                 except Exception as error:  # the grader broke on this check: reported, and the others still judged
-                    broken.append((task.plan.id, planned.name, error))
-                    self.broken[(task.submission, task.plan.id, planned.name)] = "".join(traceback.format_exception(error)).rstrip()
+                    trace = "".join(traceback.format_exception(error)).rstrip()
+                    broken.append((task.plan.id, planned.name, trace))
+                    self.broken[(task.submission, task.plan.id, planned.name)] = trace
                     continue
                 self.sink[(task.submission, task.plan.id, planned.name)] = result
                 if not result.passed:
@@ -175,8 +177,7 @@ class SubmissionItem(pytest.Item):
             lines.append(f"{result.exercise}::{result.name} ({result.status}): {result.message}")
             if result.hint:
                 lines.append(f"    hint: {result.hint}")
-        for exercise, name, error in excinfo.value.broken:
-            trace = "".join(traceback.format_exception(error)).rstrip()
+        for exercise, name, trace in excinfo.value.broken:
             lines.append(f"{exercise}::{name}: the grader could not judge this check\n{trace}")
         return "\n".join(lines)
 
