@@ -279,7 +279,31 @@ class Server:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 kill(job.pid, signal.SIGKILL)
 
+    def _reap_strays(self) -> None:
+        """Reap descendants orphaned to this server (see :func:`isolation.become_subreaper`), never a job's own process."""
+        while True:
+            try:
+                info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+            except ChildProcessError:
+                return
+            if info is None or any(job.pid == info.si_pid for job in self.jobs.values()):
+                return  # nothing has exited, or a job's process: _check_jobs reaps that one
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(info.si_pid, 0)
+
+    def reap_remaining(self, patience: float = 2.0) -> None:
+        """At the end, when every job has been reported: wait a little for orphans still dying, then reap them."""
+        deadline = time.monotonic() + patience
+        while time.monotonic() < deadline:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                time.sleep(0.01)
+
     def _check_jobs(self) -> None:
+        self._reap_strays()
         now = time.monotonic()
         for job in list(self.jobs.values()):
             if job.exit_status is None:
@@ -505,7 +529,7 @@ def _first_use(torch: Any) -> None:
 
 
 def main() -> None:
-    from grader.sandbox.isolation import namespaces_available
+    from grader.sandbox.isolation import become_subreaper, namespaces_available
 
     requested = os.environ.get("GRADER_ISOLATION", "auto")
     warm_up()
@@ -517,7 +541,10 @@ def main() -> None:
             sys.stdout.buffer, {"event": "error", "message": f"isolation level {requested!r} is not available here (best: {available!r})"}
         )
         return
-    Server(level).serve()
+    become_subreaper()
+    server = Server(level)
+    server.serve()
+    server.reap_remaining()
     # Every job has ended and been reported. Skip the interpreter's teardown of torch (about 2 s that
     # the grader would wait for at exit); nothing is left to flush but stdout.
     sys.stdout.flush()
