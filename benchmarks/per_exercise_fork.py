@@ -28,11 +28,17 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grader.sandbox import forkserver, isolation, protocol, supervisor, worker  # noqa: E402
-from grader.sandbox.client import _server_environment  # noqa: E402
-from grader.sandbox.wire import encode  # noqa: E402
+from grader.sandbox import forkserver, isolation, protocol, supervisor, worker
+from grader.sandbox.client import _server_environment
+from grader.sandbox.wire import encode
 
-EXERCISE = "import torch\n\ndef derivative_square(x0):\n    x = torch.tensor(float(x0), requires_grad=True)\n    (x**2).backward()\n    return x.grad\n"
+EXERCISE = (
+    "import torch\n\n"
+    "def derivative_square(x0):\n"
+    "    x = torch.tensor(float(x0), requires_grad=True)\n"
+    "    (x**2).backward()\n"
+    "    return x.grad\n"
+)
 
 
 def cpu_seconds() -> float:

@@ -76,7 +76,7 @@ def test_a_deeply_nested_line_is_refused_before_parsing_and_costs_only_its_modul
 
 
 def test_nesting_inside_strings_does_not_count_as_depth() -> None:
-    text = json.dumps({"message": "[" * 1000 + "\\\"{" * 500})
+    text = json.dumps({"message": "[" * 1000 + '\\"{' * 500})
     assert protocol.nesting_depth(text) == 1
     assert protocol.bounded_loads(text)["message"].startswith("[[[")
 

@@ -83,7 +83,8 @@ def run_one(server: ForkServer, job: Job) -> WorkerRun:
 
 def test_a_later_job_cannot_find_an_earlier_job_s_token_in_its_memory(server: ForkServer) -> None:
     token = secrets.token_hex(16)
-    first = run_one(server, Job(1, {"holder.py": holder(token)}, (Module("holder", [call("reveal", "reveal"), call("fail", "fail")], 10.0),), LIMITS))
+    probes = [call("reveal", "reveal"), call("fail", "fail")]
+    first = run_one(server, Job(1, {"holder.py": holder(token)}, (Module("holder", probes, 10.0),), LIMITS))
     (held,) = first.modules
     assert held.completed and token in held.output, held
     assert token in held.observations["reveal"]["calls"][0]["value"]["value"]

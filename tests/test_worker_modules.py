@@ -82,8 +82,8 @@ def test_forged_module_markers_and_lines_cannot_touch_another_module(server: For
     forger = (
         "import os, time\n"
         "for index in (1, 2, 5, 1):\n"
-        "    os.write(3, ('{\"event\": \"module\", \"index\": %d}\\n' % index).encode())\n"
-        "    os.write(3, b'{\"event\": \"probe\", \"id\": \"call-1.0\", \"observation\": {}}\\n')\n"
+        '    os.write(3, (\'{"event": "module", "index": %d}\\n\' % index).encode())\n'
+        '    os.write(3, b\'{"event": "probe", "id": "call-1.0", "observation": {}}\\n\')\n'
         "    time.sleep(0.1)\n"
         "while True:\n"
         "    pass\n"
