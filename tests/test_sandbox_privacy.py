@@ -3,7 +3,7 @@
 Job 1 carries a unique random token in its source, in a line it prints, in a
 value it returns and in an exception it raises. Job 2, run later by the same
 fork server, scans all of its own readable memory (``/proc/self/maps`` and
-``/proc/self/mem``, bounded in time and region size) for anything shaped like
+``process_vm_readv`` on itself, bounded in time and region size) for anything shaped like
 a token and returns what it found. The fork server must never have held job
 1's data in the process job 2 was forked from. Everything is read-only and
 confined to the sandbox's own process.
@@ -25,11 +25,29 @@ OWN_TOKEN = "f" * 32
 """Job 2's own token, in its own source: proof that the scan would see a token in memory."""
 
 SCANNER = f'''
-import os, re, time
+import ctypes, os, re, time
 
 OWN = "{MARK}{OWN_TOKEN}"
 PATTERN = re.compile(rb"PRIVACY-TOKEN-([0-9a-f]{{32}})")
-CHUNK = 1 << 24
+CHUNK = 1 << 20
+PAGE = 4096
+
+
+class Vector(ctypes.Structure):
+    _fields_ = [("base", ctypes.c_void_p), ("length", ctypes.c_size_t)]
+
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.process_vm_readv.restype = ctypes.c_ssize_t
+buffer = ctypes.create_string_buffer(CHUNK)
+
+
+def read(address, length):
+    """Bytes of this process's own memory (a hole in a region reads as a short read, never a crash)."""
+    local = Vector(ctypes.cast(buffer, ctypes.c_void_p), length)
+    remote = Vector(address, length)
+    got = libc.process_vm_readv(os.getpid(), ctypes.byref(local), 1, ctypes.byref(remote), 1, 0)
+    return buffer.raw[: max(got, 0)]
 
 
 def scan(_):
@@ -37,18 +55,15 @@ def scan(_):
     deadline = time.monotonic() + 30
     with open("/proc/self/maps") as maps:
         regions = [line.split() for line in maps]
-    memory = os.open("/proc/self/mem", os.O_RDONLY)
     for fields in regions:
         start, end = (int(part, 16) for part in fields[0].split("-"))
-        name = fields[5] if len(fields) > 5 else ""
-        if "r" not in fields[1] or end - start > 1 << 30 or name in ("[vvar]", "[vsyscall]"):
+        if "r" not in fields[1] or end - start > 1 << 30:
             continue
-        for offset in range(start, end, CHUNK):
-            try:
-                chunk = os.pread(memory, min(CHUNK + 64, end - offset), offset)
-            except OSError:
-                break
+        offset = start
+        while offset < end:
+            chunk = read(offset, min(CHUNK, end - offset))
             found.update(match.decode() for match in PATTERN.findall(chunk))
+            offset += max(len(chunk) - 64, PAGE) if len(chunk) > 64 else PAGE
             if time.monotonic() > deadline:
                 return sorted(found)[:50] + ["the scan ran out of time"]
     return sorted(found)[:50]
