@@ -147,3 +147,22 @@ def test_an_exercise_s_global_settings_do_not_leak_into_the_next(server: ForkSer
     observed = outcomes["observer"].observations["call-1.0"]["calls"][0]["value"]
     assert observed["type"] == "list"
     assert [item["value"] for item in observed["items"]] == ["torch.float32", "torch.float32", True, True]
+
+
+def test_a_submission_of_18_files_near_the_per_file_cap_gets_a_root_big_enough(server: ForkServer) -> None:
+    """The worker's root is sized from the submission (18 files of almost 1 MiB each used to fill a fixed 16 MiB)."""
+    padding = "# " + "x" * (1024 * 1024 - 200) + "\n"
+    names = [f"part{index}" for index in range(18)]
+    outcomes = grade(server, {name: padding + ANSWER for name in names}, tuple(module(name) for name in names))
+    assert all(outcome.completed and answered(outcome) == [2.0, 3.0] for outcome in outcomes.values()), outcomes
+
+
+def test_a_submission_whose_sandbox_cannot_be_set_up_costs_only_itself(server: ForkServer) -> None:
+    broken = Job(1, {"../escape.py": ANSWER, "first.py": ANSWER}, (module("first"),), LIMITS)
+    healthy = Job(2, {"first.py": ANSWER}, (module("first"),), LIMITS)
+    results = dict(run_jobs(server, [broken, healthy]))
+    (failed,) = results[broken.job_id]
+    assert failed.status == "sandbox_error" and not failed.completed
+    assert failed.sandbox_message is not None and "unsafe file name" in failed.sandbox_message
+    (graded,) = results[healthy.job_id]
+    assert graded.completed and answered(graded) == [2.0, 3.0]
