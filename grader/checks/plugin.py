@@ -56,7 +56,9 @@ class JudgeTask:
     observations: Observations
     reference: Observations
     mutants: tuple[MutantBehaviour, ...]
-    unfinished: str
+    unfinished: str | None
+    """Why the worker stopped before answering every probe; ``None`` when it answered them all, so that a missing
+    observation is interference (see :func:`grader.checks.judge.judge_check`)."""
 
 
 class StudentError(AssertionError):
