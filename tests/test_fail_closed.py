@@ -12,8 +12,9 @@ from __future__ import annotations
 import copy
 import importlib.util
 import itertools
+from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import pytest
@@ -21,12 +22,14 @@ import torch
 
 from grader.checks.judge import Observations, judge_check
 from grader.checks.kinds import ReferenceFailed
+from grader.checks.plugin import StudentError, StudentHandle
 from grader.compare import compare
 from grader.course.load import load_course
 from grader.plan import DEFAULT_TOLERANCES, ExercisePlan, Plan, PlannedCheck, build_plan
 from grader.results import CheckResult
 from grader.sandbox.probes import PROBES
 from grader.sandbox.wire import decode_tensor, encode_tensor
+from grader.submissions import SourceFile, Submission
 
 REPO = Path(__file__).resolve().parents[1]
 INTERFERED = "your code interfered with grading"
@@ -279,3 +282,32 @@ def test_a_function_that_sets_requires_grad_on_the_callers_tensor_loses_the_chec
     result = judged_file(plan, "vjp", "grad_vjp_random", student_file(tmp_path, MARKS_CALLER_X))
     assert result.status == "failed", result
     assert "your function changed requires_grad of the caller's tensor `x`" in result.message
+
+
+# ---------------------------------------------------------------- instructor checks read through the same envelope
+
+
+@dataclass
+class AnsweringServer:
+    """Stands in for the fork server: every job's one module answers the probe ``custom`` with ``observation``."""
+
+    observation: dict[str, Any]
+
+    def run(self, jobs: list[Any]) -> list[SimpleNamespace]:
+        module = SimpleNamespace(name="square", observations={"custom": self.observation}, completed=True)
+        return [SimpleNamespace(job_id=job.job_id, status="exited", modules=(module,)) for job in jobs]
+
+
+def handle(plan: Plan, observation: dict[str, Any]) -> StudentHandle:
+    submission = Submission("ada", Path("ada"), {"square": SourceFile(Path("ada/square.py"), "def derivative_square(x0): ...")})
+    return StudentHandle(submission, AnsweringServer(observation), {"square": plan.exercise("square")})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("observation", [{"calls": []}, {"calls": [{"value": {"type": "float", "value": 6.0}}] * 2}, {}])
+def test_an_instructor_check_reading_a_misshapen_answer_fails_as_interference(plan: Plan, observation: dict[str, Any]) -> None:
+    with pytest.raises(StudentError, match=INTERFERED):
+        handle(plan, observation).call("square", "derivative_square", 3.0)
+
+
+def test_an_instructor_check_reads_a_well_formed_answer(plan: Plan) -> None:
+    assert handle(plan, {"calls": [{"value": {"type": "float", "value": 6.0}}]}).call("square", "derivative_square", 3.0) == 6.0
