@@ -108,8 +108,8 @@ class StudentHandle:
             raise StudentError(f"{exercise}.py did not answer ({runs[0].status})")
         try:
             check_envelope(probe, observation)
-        except Interference as error:
-            raise StudentError(f"{INTERFERENCE} ({error})") from None
+        except Interference as interference:
+            raise StudentError(f"{INTERFERENCE} ({interference})") from None
         call = observation if "error" in observation else observation["calls"][0]  # the module itself failed, or the call
         if "error" in call:
             error = call["error"]
