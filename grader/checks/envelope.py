@@ -32,6 +32,13 @@ class Interference(Exception):
     """An observation with a part missing, extra or of the wrong shape (the detail names which, for the record)."""
 
 
+CALLS = frozenset({"calls"})
+VALUE = frozenset({"value"})
+OTHER_ARGUMENT = frozenset({"tensor"})
+NAMED_OTHER_ARGUMENT = frozenset({"tensor", "name"})
+TENSOR_ARGUMENT = frozenset({"tensor", "value", "version_changed", "grad", "requires_grad", "is_leaf"})
+NAMED_TENSOR_ARGUMENT = TENSOR_ARGUMENT | {"name"}
+
 Shape = Callable[[dict[str, Any], Any], None]
 """Checks one part of an observation against the probe request (the first argument); raises :class:`Interference`."""
 
@@ -56,12 +63,13 @@ def _is_error(part: object, at_import: bool = False) -> bool:
     return True
 
 
-def _keys(part: object, required: set[str], optional: frozenset[str] = frozenset()) -> dict[str, Any]:
+def _keys(part: object, required: frozenset[str], allowed: frozenset[str] | None = None) -> dict[str, Any]:
+    """``part`` as a record holding every key of ``required`` and no key outside ``allowed`` (default: ``required``)."""
     if type(part) is not dict:
         raise Interference(f"{type(part).__name__} where a record with {sorted(required)} was expected")
-    keys = set(part)
-    if not required <= keys or not keys <= required | optional:
-        raise Interference(f"a record with the keys {sorted(keys)[:10]}; expected {sorted(required)}")
+    keys = part.keys()
+    if not (required <= keys and keys <= (allowed or required)):
+        raise Interference(f"a record with the keys {sorted(map(str, keys))[:10]}; expected {sorted(required)}")
     return part
 
 
@@ -105,16 +113,16 @@ def _numel(record: object) -> int | None:
 
 def _call(probe: dict[str, Any], observation: Any) -> None:
     observed = len(probe.get("args", [])) + len(probe.get("kwargs", {}))
+    required = frozenset({"value", *(["args_after"] if probe.get("observe_args") else []), *(["grad"] if probe.get("backward") else [])})
 
     def one(call: Any) -> None:
-        required = {"value"} | ({"args_after"} if probe.get("observe_args") else set()) | ({"grad"} if probe.get("backward") else set())
         _keys(call, required)
         _records([call["value"]] + ([call["grad"]] if "grad" in call else []), 1 + ("grad" in call), "values")
         if "args_after" in call:
             for argument in _items(call["args_after"], observed, "arguments"):
                 _argument(argument)
 
-    for call in _items(_keys(observation, {"calls"})["calls"], int(probe.get("repeat", 1)), "calls"):
+    for call in _items(_keys(observation, CALLS)["calls"], int(probe.get("repeat", 1)), "calls"):
         _guarded(call, one)
 
 
@@ -123,25 +131,26 @@ def _argument(argument: Any) -> None:
     if type(argument) is not dict or type(argument.get("tensor")) is not bool:
         raise Interference("an argument record without its `tensor` flag")
     if not argument["tensor"]:
-        _keys(argument, {"tensor"}, frozenset({"name"}))
+        _keys(argument, OTHER_ARGUMENT, NAMED_OTHER_ARGUMENT)
         return
-    _keys(argument, {"tensor", "value", "version_changed", "grad", "requires_grad", "is_leaf"}, frozenset({"name"}))
+    _keys(argument, TENSOR_ARGUMENT, NAMED_TENSOR_ARGUMENT)
     _records([argument["value"], argument["grad"]], 2, "argument values")
     _flags([argument["version_changed"], argument["requires_grad"], argument["is_leaf"]], 3, "argument flags")
 
 
 def _apply(probe: dict[str, Any], observation: Any) -> None:
     inputs = len(probe["inputs"])
-    _keys(observation, {"forward", "backwards"})
+    _keys(observation, frozenset({"forward", "backwards"}))
 
     def forward(part: Any) -> None:
-        _keys(part, {"output"}, frozenset({"grad_fn"}))
+        _keys(part, frozenset({"output"}), frozenset({"output", "grad_fn"}))
         _records([part["output"]], 1, "outputs")
         _grad_fn(part)
 
+    required = frozenset({"output", "grads", *(["op_count"] if probe.get("count_ops") else [])})
+
     def backward(part: Any) -> None:
-        required = {"output", "grads"} | ({"op_count"} if probe.get("count_ops") else set())
-        _keys(part, required, frozenset({"grad_fn", "returned"}))
+        _keys(part, required, required | {"grad_fn", "returned"})
         _records(part["grads"], inputs, "gradients")
         _grad_fn(part)
         if "op_count" in part and type(part["op_count"]) is not int:
@@ -156,7 +165,7 @@ def _apply(probe: dict[str, Any], observation: Any) -> None:
 
 def _jacobian(probe: dict[str, Any], observation: Any) -> None:
     inputs = probe["inputs"]
-    _keys(observation, {"output", "rows", "shifted", "zero_upstream"})
+    _keys(observation, frozenset({"output", "rows", "shifted", "zero_upstream"}))
     rows = _numel(observation["output"])  # None: forward returned what the wire cannot carry, the judge says so
     if type(observation["rows"]) is not list:
         raise Interference("Jacobian rows that are not a list")
@@ -171,26 +180,26 @@ def _second_order(probe: dict[str, Any], observation: Any) -> None:
     wanted = sum(1 for flag in probe.get("requires_grad", []) if flag)
 
     def run(part: Any) -> None:
-        _keys(part, {"grads", "has_graph", "second"})
+        _keys(part, frozenset({"grads", "has_graph", "second"}))
         _records(part["grads"], wanted, "first-order gradients")
         _flags(part["has_graph"], wanted, "has_graph")
         _records(part["second"], wanted, "second-order gradients")
 
-    for part in _items(_keys(observation, {"runs"})["runs"], len(probe.get("upstreams", [])), "double backward runs"):
+    for part in _items(_keys(observation, frozenset({"runs"}))["runs"], len(probe.get("upstreams", [])), "double backward runs"):
         _guarded(part, run)
 
 
 def _inplace(probe: dict[str, Any], observation: Any) -> None:
-    _keys(observation, {"on_copy", "on_leaf"})
+    _keys(observation, frozenset({"on_copy", "on_leaf"}))
 
     def on_copy(part: Any) -> None:
-        _keys(part, {"output", "same_object", "input_after", "version_bumped", "grad_fn", "grad"})
+        _keys(part, frozenset({"output", "same_object", "input_after", "version_bumped", "grad_fn", "grad"}))
         _records([part["output"], part["input_after"], part["grad"]], 3, "values")
         _flags([part["same_object"], part["version_bumped"]], 2, "flags")
         _grad_fn(part)
 
     def on_leaf(part: Any) -> None:
-        if _keys(part, {"raised"})["raised"] is not False:
+        if _keys(part, frozenset({"raised"}))["raised"] is not False:
             raise Interference("a leaf run that says it raised without an exception record")
 
     _guarded(observation["on_copy"], on_copy)
@@ -198,13 +207,13 @@ def _inplace(probe: dict[str, Any], observation: Any) -> None:
 
 
 def _transforms(probe: dict[str, Any], observation: Any) -> None:
-    transforms = _keys(observation, {"transforms"})["transforms"]
+    transforms = _keys(observation, frozenset({"transforms"}))["transforms"]
     asked = set(probe.get("transforms", []))
     if type(transforms) is not dict or set(transforms) != asked:
         found = sorted(transforms)[:10] if type(transforms) is dict else type(transforms).__name__
         raise Interference(f"transforms {found}; asked {sorted(asked)}")
     for part in transforms.values():
-        _guarded(part, lambda value: _records([_keys(value, {"value"})["value"]], 1, "values"))
+        _guarded(part, lambda value: _records([_keys(value, VALUE)["value"]], 1, "values"))
 
 
 ENVELOPES: dict[str, Shape] = {
