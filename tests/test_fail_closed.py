@@ -146,6 +146,11 @@ def test_a_missing_observation_of_a_module_that_stopped_early_is_not_graded(plan
 def test_arguments_missing_after_the_call_are_interference(plan: Plan) -> None:
     assert_interference(judged(plan, "vjp", "backward_leaves_caller_x_alone", lambda o: o["calls"][0].pop("args_after")))
     assert_interference(judged(plan, "vjp", "backward_leaves_caller_x_alone", lambda o: o["calls"][0]["args_after"].pop()))
+    assert_interference(judged(plan, "vjp", "backward_leaves_caller_x_alone", lambda o: o["calls"][0]["args_after"][0].clear()))
+    not_a_tensor = {"tensor": False}
+    assert_interference(
+        judged(plan, "vjp", "backward_leaves_caller_x_alone", lambda o: o["calls"][0]["args_after"].__setitem__(0, not_a_tensor))
+    )
 
 
 def test_a_graph_check_without_its_gradient_or_calls_is_interference(plan: Plan) -> None:

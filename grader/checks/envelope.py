@@ -112,25 +112,27 @@ def _numel(record: object) -> int | None:
 
 
 def _call(probe: dict[str, Any], observation: Any) -> None:
-    observed = len(probe.get("args", [])) + len(probe.get("kwargs", {}))
+    tensors = [type(a) is dict and a.get("type") == "tensor" for a in [*probe.get("args", []), *probe.get("kwargs", {}).values()]]
     required = frozenset({"value", *(["args_after"] if probe.get("observe_args") else []), *(["grad"] if probe.get("backward") else [])})
 
     def one(call: Any) -> None:
         _keys(call, required)
         _records([call["value"]] + ([call["grad"]] if "grad" in call else []), 1 + ("grad" in call), "values")
         if "args_after" in call:
-            for argument in _items(call["args_after"], observed, "arguments"):
-                _argument(argument)
+            for argument, tensor in zip(_items(call["args_after"], len(tensors), "arguments"), tensors, strict=True):
+                _argument(argument, tensor)
 
     for call in _items(_keys(observation, CALLS)["calls"], int(probe.get("repeat", 1)), "calls"):
         _guarded(call, one)
 
 
-def _argument(argument: Any) -> None:
-    """A tensor argument after the call (value, version, .grad, requires_grad, is_leaf); a non-tensor is named only."""
-    if type(argument) is not dict or type(argument.get("tensor")) is not bool:
-        raise Interference("an argument record without its `tensor` flag")
-    if not argument["tensor"]:
+def _argument(argument: Any, tensor: bool) -> None:
+    """A tensor argument after the call (value, version, .grad, requires_grad, is_leaf); a non-tensor is named only.
+
+    Which arguments are tensors the probe says (it passes them), not the worker."""
+    if type(argument) is not dict or argument.get("tensor") is not tensor:
+        raise Interference("an argument record that does not say what the probe passed")
+    if not tensor:
         _keys(argument, OTHER_ARGUMENT, NAMED_OTHER_ARGUMENT)
         return
     _keys(argument, TENSOR_ARGUMENT, NAMED_TENSOR_ARGUMENT)
