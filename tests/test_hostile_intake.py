@@ -1,9 +1,9 @@
 """Hostile *files* (not code) against the real ``grade run``: links, a FIFO, a sparse giant, a class's worth of bulk,
 formula and escape-sequence names, and the nbgrader path's linked and oversized notebooks.
 
-Each class is graded once by the command line in a child process of its own session, with a
-timeout (a FIFO that blocks the reader must fail the test, not hang it: the whole session is
-killed) and its peak memory read from ``wait4``. Everything hostile lives in the test's temp
+Each class is graded once by the command line in a session of its own, with a timeout (a FIFO
+that blocks the reader must fail the test, not hang it: the whole session is killed) and its
+peak memory reported by a small parent process. Everything hostile lives in the test's temp
 folder; the "course solutions" and the "root-only file" a student links to are copies there.
 """
 
@@ -53,28 +53,37 @@ class Run:
     """Submission name (as recorded) -> its JSON record."""
 
 
+PEAK_REPORTER = (
+    "import resource, subprocess, sys; code = subprocess.call(sys.argv[1:]); "
+    "print('peak-kib', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(code)"
+)
+"""Runs the command and reports the largest resident set of it and its descendants. A small parent of its own:
+a process forked from pytest would start its high-water mark at pytest's size (Linux keeps it over fork and exec)."""
+
+
 def _grade(target: Path, out: Path) -> Run:
     """``grade run TARGET`` for square only, bounded in time, with its peak resident memory."""
-    command = [sys.executable, "-m", "grader.cli", "--course", str(REPO), "run", str(target), "--out", str(out)]
-    command += ["--exercise", "square", "--time-limit", "10", "--jobs", "2"]
+    command = [sys.executable, "-c", PEAK_REPORTER, sys.executable, "-m", "grader.cli", "--course", str(REPO), "run", str(target)]
+    command += ["--out", str(out), "--exercise", "square", "--time-limit", "10", "--jobs", "2"]
     logs = out.parent / f"{out.name}-stdout.txt", out.parent / f"{out.name}-stderr.txt"
     with logs[0].open("wb") as stdout, logs[1].open("wb") as stderr:
         child = subprocess.Popen(command, cwd=REPO, stdout=stdout, stderr=stderr, start_new_session=True)
         timer = threading.Timer(RUN_TIMEOUT, lambda: os.killpg(child.pid, signal.SIGKILL))
         timer.start()
         try:
-            _, status, usage = os.wait4(child.pid, 0)
+            child.wait()
         finally:
             timer.cancel()
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(child.pid, signal.SIGKILL)  # nothing of the run outlives it, even after a timeout
-    child.returncode = os.waitstatus_to_exitcode(status)
     records = {}
     for path in (out / "submissions").glob("*.json"):
         record = json.loads(path.read_text(encoding="utf-8"))
         records[record["submission"]] = record
     read = [log.read_text(encoding="utf-8", errors="replace") for log in logs]
-    return Run(out, child.returncode, read[0], read[1], usage.ru_maxrss, records)
+    stderr = [line for line in read[1].splitlines(keepends=True) if not line.startswith("peak-kib ")]
+    peaks = [int(line.split()[1]) for line in read[1].splitlines() if line.startswith("peak-kib ")]
+    return Run(out, child.returncode, read[0], "".join(stderr), peaks[-1] if peaks else 0, records)
 
 
 def _square(run: Run, name: str) -> dict[str, Any]:
@@ -105,8 +114,8 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> Run:
     (class_dir / "linked_entry").symlink_to(base / "elsewhere" / "victim")
     (class_dir / "fifo").mkdir()
     os.mkfifo(class_dir / "fifo" / "square.py")
-    (class_dir / "sparse").mkdir()
-    with (class_dir / "sparse" / "square.py").open("wb") as handle:
+    (class_dir / "a_sparse").mkdir()  # named to be read before the FIFO, which blocks a careless reader
+    with (class_dir / "a_sparse" / "square.py").open("wb") as handle:
         handle.truncate(2 * 1024**3)
     ids = [e.id for e in load_course(REPO / "course.yaml").course.exercises]
     assert len(ids) >= 18
@@ -121,7 +130,7 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> Run:
 
 def test_the_class_is_graded_and_every_entry_has_a_record(folders: Run) -> None:
     assert folders.returncode == 0, folders.stderr[-3000:]
-    expected = {"good", "linked_exercises", "linked_entry", "fifo", "sparse", "eighteen", ESCAPE_NAME, NEWLINE_NAME, *FORMULA_NAMES}
+    expected = {"good", "linked_exercises", "linked_entry", "fifo", "a_sparse", "eighteen", ESCAPE_NAME, NEWLINE_NAME, *FORMULA_NAMES}
     assert set(folders.records) == expected
     assert _square(folders, "good")["points"] == _square(folders, "good")["max_points"] > 0
 
@@ -132,7 +141,7 @@ def test_the_class_is_graded_and_every_entry_has_a_record(folders: Run) -> None:
         ("linked_exercises", "exercises/ is a symbolic link"),
         ("linked_entry", "linked_entry/ is a symbolic link"),
         ("fifo", "square.py is a named pipe"),
-        ("sparse", f"square.py is {2 * 1024**3} bytes; the limit is {MAX_SOURCE_BYTES}"),
+        ("a_sparse", f"square.py is {2 * 1024**3} bytes; the limit is {MAX_SOURCE_BYTES}"),
         ("eighteen", f"more than the course's limit of {DEFAULT_MAX_SUBMISSION_BYTES} bytes"),
     ],
 )

@@ -133,7 +133,9 @@ def test_a_sparse_2_gib_file_is_refused_by_its_size_without_being_read(tmp_path:
         resource.setrlimit(resource.RLIMIT_AS, (1024**3, 1024**3))  # reading it whole fails here, not on the machine
         from grader.submissions import load_submission
         source = load_submission(Path({str(student)!r}), ["square"]).sources["square"]
-        peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        # this process's own high-water mark (ru_maxrss would carry the parent's over fork and exec)
+        status = Path("/proc/self/status").read_text().splitlines()
+        peak_kib = int(next(line.split()[1] for line in status if line.startswith("VmHWM:")))
         print(json.dumps({{"text": source.text is not None, "problem": source.problem, "peak_kib": peak_kib}}))
         """
     )
@@ -254,3 +256,14 @@ def test_a_course_sets_the_total_in_defaults(tmp_path: Path) -> None:
     assert Defaults(max_submission_kb=64).max_submission_kb == 64
     with pytest.raises(ValueError):
         Defaults(max_submission_kb=0)
+
+
+def test_notebooks_past_the_submissions_notebook_budget_are_not_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from grader.platforms import nbgrader_read
+
+    monkeypatch.setattr(nbgrader_read, "MAX_NOTEBOOKS_BYTES", 1)
+    folder = _submitted(tmp_path, "mallory")
+    nbformat.write(new_notebook(cells=[new_code_cell("x = 1")]), folder / "a.ipynb")
+    nbformat.write(_notebook(SQUARE), folder / "b.ipynb")
+    problem = refused(read_submission(folder, ["square"]).sources["square"])
+    assert "b.ipynb was not read: this submission's notebooks together pass 1 bytes" in problem

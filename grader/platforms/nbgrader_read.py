@@ -86,7 +86,9 @@ def _read_notebooks(folder: int, names: list[str]) -> tuple[list[tuple[str, Any]
     for name in names:
         label = shown(name)
         try:
-            data = read_regular(name, folder, label, min(MAX_NOTEBOOK_BYTES, budget))
+            if budget <= 0:
+                raise Refused(f"{label} was not read: this submission's notebooks together pass {MAX_NOTEBOOKS_BYTES} bytes")
+            data = read_regular(name, folder, label, MAX_NOTEBOOK_BYTES)
             budget -= len(data)
             readable.append((name, _parsed(data, label)))
         except Refused as refusal:
