@@ -41,6 +41,7 @@ from grader.results import CheckResult, CheckStatus
 from grader.sandbox.client import ForkServer, Job, Module
 from grader.sandbox.wire import decode_value, encode
 from grader.submissions import Submission
+from grader.text_safety import one_line
 
 _handle_jobs = itertools.count(10**9)
 
@@ -216,7 +217,7 @@ class GradingPlugin:
         for task in self.tasks:
             by_submission.setdefault(task.submission, []).append(task)
         for name, tasks in by_submission.items():
-            item = SubmissionItem.from_parent(session, name=name, tasks=tasks, sink=self.results, broken=self.broken)
+            item = SubmissionItem.from_parent(session, name=one_line(name), tasks=tasks, sink=self.results, broken=self.broken)
             items.append(item)
 
     def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, str] | None:
@@ -230,7 +231,7 @@ class GradingPlugin:
         """One line per check that did not pass, for whom (the instructor's grep-able record of the session),
         then the grader's own failures with their tracebacks."""
         lines = [
-            f"{result.status.upper()} {submission}::{exercise}::{name} - {_first_line(result.message)}"
+            f"{result.status.upper()} {one_line(submission)}::{exercise}::{one_line(name)} - {one_line(_first_line(result.message))}"
             for (submission, exercise, name), result in itertools.chain(self.results.items(), self.custom.items())
             if not result.passed
         ]
@@ -240,7 +241,8 @@ class GradingPlugin:
         if self.broken:
             terminalreporter.write_sep("=", "checks the grader could not judge")
             for (submission, exercise, name), trace in self.broken.items():
-                terminalreporter.write(f"ERROR {submission}::{exercise}::{name} - the grader could not judge this check\n{trace}\n")
+                who = f"{one_line(submission)}::{exercise}::{name}"
+                terminalreporter.write(f"ERROR {who} - the grader could not judge this check\n{trace}\n")
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:

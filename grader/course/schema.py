@@ -84,6 +84,9 @@ class LimitsOverride(_Strict):
 class Defaults(_Strict):
     limits: Limits = Limits()
     tolerance: Tolerances = Tolerances()
+    max_submission_kb: int = Field(
+        default=4096, ge=1, le=65536, description="all of one submission's exercise code together; a larger submission is not graded"
+    )
 
 
 class Case(_Strict):
