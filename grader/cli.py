@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 
+from grader import instructor_verbs
 from grader.errors import CourseError, GraderError
 from grader.platforms import verbs as platform_verbs
 from grader.results import EXIT_CHECKS_FAILED, EXIT_GRADER_FAILED, EXIT_OK, EXIT_USAGE
@@ -66,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="print only the final line")
     platform_verbs.add_run_options(run)
     platform_verbs.add_parsers(verbs)
+    instructor_verbs.add_parsers(verbs)
 
     report = verbs.add_parser("report", help="instructors: rebuild the dashboard and feedback pages of a graded class (no regrading)")
     report.add_argument("out", type=Path, help="the --out folder of an earlier `grade run`")
@@ -113,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_OK
         if args.verb == "run":
             return _run(loaded, args, console)
+        if args.verb in instructor_verbs.VERBS:
+            return instructor_verbs.run_verb(loaded, args, console)
         if args.verb in ("nbgrader", "gradescope"):
             return platform_verbs.run_platform_verb(loaded, args, console)
         if args.verb == "report":

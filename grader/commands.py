@@ -26,8 +26,10 @@ from grader.plan import build_plan
 from grader.report.gradebook_csv import write_gradebook
 from grader.report.html_reports import ReportFiles, write_reports
 from grader.report.records_json import read_submission_json, safe_file_stem, write_submission_json
+from grader.report.similarity_page import SimilarityFiles
 from grader.results import CheckResult, SubmissionResult
 from grader.sandbox.client import ForkServer
+from grader.similarity import SimilarityReport
 from grader.submissions import SourceFile, Submission, discover, load_submission, read_source
 
 
@@ -139,6 +141,7 @@ def run_class(
     isolation = grade_stream(loaded, sources_to_grade(), options, store, append_report) if to_grade else ""
     gradebook, results = rebuild_outputs(out, loaded, list(records.values()), _selected(loaded, options))
     isolation = isolation or weakest(e.isolation for r in results for e in r.exercises)
+    _similarity_of_run(loaded, out, results)
     return ClassRun(
         run=GradeRun(results=results, isolation=isolation, pytest_report=""),
         gradebook=gradebook,
@@ -147,6 +150,51 @@ def run_class(
         skipped=plan.skipped,
         reports=write_reports(out, loaded),
     )
+
+
+def similarity(loaded: LoadedCourse, folder: Path, out: Path | None = None, records: str = "") -> tuple[SimilarityReport, SimilarityFiles]:
+    """``grade similarity DIR``: suspiciously alike code per exercise (:mod:`grader.similarity`).
+
+    ``DIR`` is a ``grade run`` output folder (the files are read again from where each record says they
+    were found; the report is written beside the dashboard) or a class folder (then ``out`` is required).
+    """
+    from grader import class_sources
+    from grader.report.similarity_page import write_similarity
+    from grader.similarity import compare_class
+
+    ids = exercise_ids(loaded)
+    if out is None:
+        if not class_sources.is_run_folder(folder):
+            raise UsageError(f"{folder} is not a `grade run` output folder (no submissions/*.json): pass --out for the report")
+        out = folder
+    located, problems = class_sources.locate(folder, ids)
+    stubs = {e: read_source(loaded.root / "exercises" / f"{e}.py").text or "" for e in ids}
+    found = compare_class(class_sources.texts(located, ids), stubs)
+    found = replace(found, unreadable=tuple(problems))
+    by_name = {item.name: item for item in located}
+
+    def source_of(name: str, exercise: str) -> str | None:
+        file = class_sources.read(by_name[name], ids).sources.get(exercise)
+        return file.text if file is not None else None
+
+    return found, write_similarity(out, found, source_of, stubs, loaded.course.title, records)
+
+
+def _similarity_of_run(loaded: LoadedCourse, out: Path, results: list[SubmissionResult]) -> None:
+    """The similarity report for the dashboard, unless the records are the ones it was last computed from.
+
+    A failure here costs the report, never the grades: it is a warning on stderr.
+    """
+    from grader.report.similarity_page import read_summary, records_key
+
+    key = records_key(results)
+    stored = read_summary(out)
+    if stored is not None and stored.get("records") == key:
+        return
+    try:
+        similarity(loaded, out, out, records=key)
+    except (OSError, ValueError, UsageError) as error:
+        print(f"warning: the similarity report could not be written ({error})", file=sys.stderr)
 
 
 def _stored_fingerprint(path: Path) -> str | None:

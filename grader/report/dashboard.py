@@ -9,6 +9,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from markupsafe import Markup
@@ -53,6 +54,8 @@ class DashboardPage:
     exercise_ids: list[str]
     students: list[StudentRow]
     unreadable: list[str]
+    similarity: dict[str, Any] | None = None
+    """The similarity report's summary (:func:`grader.report.similarity_page.read_summary`), None before the first."""
 
 
 def feedback_href(stem: str) -> str:
@@ -68,6 +71,7 @@ def dashboard_page(
     titles: Mapping[str, str],
     course_title: str,
     unreadable: Sequence[str] = (),
+    similarity: dict[str, Any] | None = None,
 ) -> DashboardPage:
     totals = list(stats.totals)
     return DashboardPage(
@@ -119,6 +123,7 @@ def dashboard_page(
         exercise_ids=list(exercise_ids),
         students=[_row(result, stems[result.submission], exercise_ids) for result in results],
         unreadable=list(unreadable),
+        similarity=similarity,
     )
 
 
