@@ -21,6 +21,7 @@ from grader.engine import EXPECTED_FILE, GradeOptions, GradeRun, Progress, cours
 from grader.errors import UsageError
 from grader.evaluate import evaluate_baseline, mutant_path
 from grader.executors import weakest
+from grader.export_lms import Columns, Format
 from grader.fingerprint import course_fingerprint, submission_fingerprint
 from grader.plan import build_plan
 from grader.report.gradebook_csv import write_gradebook
@@ -178,6 +179,35 @@ def similarity(loaded: LoadedCourse, folder: Path, out: Path | None = None, reco
         return file.text if file is not None else None
 
     return found, write_similarity(out, found, source_of, stubs, loaded.course.title, records)
+
+
+def export(
+    loaded: LoadedCourse,
+    out: Path,
+    fmt: Format,
+    target: Path | None = None,
+    roster: Path | None = None,
+    columns: Columns = "total",
+    assignment: str | None = None,
+) -> tuple[Path, int]:
+    """``grade export DIR``: the grades of ``DIR/submissions/*.json`` as a file an LMS imports (:mod:`grader.export_lms`).
+
+    Returns the file written (default ``DIR/export-<format>.csv``) and the number of students in it.
+    """
+    from grader.export_lms import export_rows, export_text, grade_columns, match_roster, read_roster
+    from grader.report.html_reports import load_records
+    from grader.report.records_json import write_text_atomic
+
+    results, problems = load_records(out / RECORDS_DIR)
+    if not results:
+        raise UsageError(f"{out} holds no graded records (expected {out / RECORDS_DIR}/*.json, written by `grade run --out {out}`)")
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    students = match_roster(results, read_roster(roster) if roster is not None else None, roster)
+    chosen = grade_columns(loaded.course, columns, assignment or loaded.course.title)
+    target = target or out / f"export-{fmt}.csv"
+    write_text_atomic(target, export_text(export_rows(results, students, chosen, fmt)))
+    return target, len(results)
 
 
 def _similarity_of_run(loaded: LoadedCourse, out: Path, results: list[SubmissionResult]) -> None:

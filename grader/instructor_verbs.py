@@ -15,7 +15,7 @@ from rich.console import Console
 from grader.course.load import LoadedCourse
 from grader.results import EXIT_OK
 
-VERBS = ("similarity",)
+VERBS = ("similarity", "export")
 
 
 def add_parsers(verbs: Any) -> None:
@@ -24,9 +24,22 @@ def add_parsers(verbs: Any) -> None:
     similarity.add_argument("folder", type=Path, help="a `grade run` output folder (or a folder of submissions, with --out)")
     similarity.add_argument("--out", type=Path, default=None, help="where the report goes (default: the run's output folder)")
 
+    export = verbs.add_parser("export", help="instructors: write the grades as a file Canvas or Moodle imports")
+    export.add_argument("folder", type=Path, help="a `grade run` output folder")
+    export.add_argument("--format", dest="lms", choices=["canvas", "moodle", "csv"], required=True)
+    export.add_argument("--roster", type=Path, default=None, help="CSV mapping submission names to students (column `submission`, ...)")
+    export.add_argument("--columns", choices=["total", "exercises"], default="total", help="one grade column, or one per exercise")
+    export.add_argument("--assignment", default=None, help="the LMS assignment's name, e.g. 'Autograd (1234)' (default: the course title)")
+    export.add_argument("--output", type=Path, default=None, help="the file to write (default: FOLDER/export-FORMAT.csv)")
+
 
 def run_verb(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> int:
     from grader import commands
+
+    if args.verb == "export":
+        target, count = commands.export(loaded, args.folder, args.lms, args.output, args.roster, args.columns, args.assignment)
+        console.print(f"Wrote {target} ({count} students, {args.lms} format).", markup=False, soft_wrap=True)
+        return EXIT_OK
 
     report, files = commands.similarity(loaded, args.folder, args.out)
     clusters = sum(len(e.clusters) for e in report.exercises)
