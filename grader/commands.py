@@ -23,6 +23,7 @@ from grader.evaluate import evaluate_baseline, mutant_path
 from grader.executors import weakest
 from grader.export_lms import Columns, Format
 from grader.fingerprint import course_fingerprint, submission_fingerprint
+from grader.late_policy import apply_late_policy
 from grader.plan import build_plan
 from grader.report.gradebook_csv import write_gradebook
 from grader.report.html_reports import ReportFiles, write_reports
@@ -140,6 +141,7 @@ def run_class(
             handle.write(text)
 
     isolation = grade_stream(loaded, sources_to_grade(), options, store, append_report) if to_grade else ""
+    apply_late_policy(loaded, list(records.values()))
     gradebook, results = rebuild_outputs(out, loaded, list(records.values()), _selected(loaded, options))
     isolation = isolation or weakest(e.isolation for r in results for e in r.exercises)
     _similarity_of_run(loaded, out, results)
@@ -451,6 +453,7 @@ def _visible_course_data(loaded: LoadedCourse) -> dict[str, Any]:
     data["seed"] = 0
     data["released"] = True
     data.pop("checks_dir", None)
+    data.pop("deadline", None)  # extensions and timestamps files are the instructor's
     for exercise in data["exercises"]:
         exercise.pop("mutants", None)
         exercise["checks"] = [c for c in exercise["checks"] if c.get("visible")]

@@ -133,10 +133,11 @@ def grade_columns(course: Course, columns: Columns, assignment: str) -> list[Gra
 
 
 def _points(result: SubmissionResult, column: GradeColumn) -> str:
+    """The points after any late penalty (an LMS takes one number); the plain CSV also gives the raw ones."""
     if column.exercise is None:
-        return format_points(result.points)
+        return format_points(result.final_points)
     earned = {e.exercise: e.points for e in result.exercises}
-    return format_points(earned.get(column.exercise, 0.0))
+    return format_points(round(earned.get(column.exercise, 0.0) * result.penalty_factor, 6))
 
 
 def export_rows(
@@ -163,10 +164,18 @@ def export_rows(
         rows += [[neutralised(s.get(key)) for key, _ in present] + row for s, row in zip(students, grades, strict=True)]
         return rows
     used = [key for key in ROSTER_FIELDS[1:] if any(s.get(key) for s in students)]
-    rows = [["submission", *used, *titles]]
-    for student, row in zip(students, grades, strict=True):
-        rows.append([neutralised(student.submission), *(neutralised(student.get(k)) for k in used), *row])
+    late = any(r.late is not None for r in results)
+    rows = [["submission", *used, *titles, *(LATE_COLUMNS if late else ())]]
+    for result, student, row in zip(results, students, grades, strict=True):
+        cells = [neutralised(student.submission), *(neutralised(student.get(k)) for k in used), *row]
+        if late:
+            cells += [format_points(result.points), format_points(result.late.penalty_percent if result.late else 0)]
+        rows.append(cells)
     return rows
+
+
+LATE_COLUMNS = ("points_before_penalty", "late_penalty_percent")
+"""The plain CSV's extra columns when the course has a deadline: the grade columns are after the penalty."""
 
 
 def export_text(rows: list[list[str]]) -> str:

@@ -141,12 +141,14 @@ def _row(result: SubmissionResult, stem: str, exercise_ids: Sequence[str]) -> St
             notes.append(f"{exercise_id}: {status_words(exercise.status)}")
     if result.exercises and all(e.status == "not_started" for e in result.exercises):
         notes.append("nothing started")
+    if result.late is not None and result.late.penalty_percent:
+        notes.append(f"late: -{result.late.penalty_percent:g}% of {format_points(result.points)}")
     return StudentRow(
         name=result.submission,
         href=feedback_href(stem),
         cells=cells,
-        total=format_points(result.points),
-        total_text=f"{format_points(result.points)} / {format_points(result.max_points)}",
+        total=format_points(result.final_points),
+        total_text=f"{format_points(result.final_points)} / {format_points(result.max_points)}",
         note="; ".join(notes),
     )
 
