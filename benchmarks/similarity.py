@@ -5,7 +5,7 @@
 
 Each student hands in, per exercise, the reference solution or one of the course's catalogued
 mistakes (``mutants/<exercise>/*.py``), or the untouched stub (10 %), or nothing (5 %); every file
-gets random identifier renames, a rewritten comment and 0-3 random statements of its own, so no
+gets random identifier renames, a rewritten comment and 0-3 random statements of its own (of random shape), so no
 two files are alike by accident beyond what the course's answers share. 2 % of the students
 copy another student's whole submission, disguised the same way plus two independent lines
 swapped; the benchmark counts how many of those copies the report finds.
@@ -45,7 +45,9 @@ seconds = time.perf_counter() - started
 print(json.dumps({"seconds": seconds, "pairs": [[p.first, p.second] for p in report.pairs],
                   "files": sum(e.submissions for e in report.exercises)}))
 """
-FUNCTIONS = ["zeros_like", "ones_like", "exp", "abs", "clone", "sum", "mean", "tanh"]
+FUNCTIONS = ["zeros_like", "ones_like", "exp", "abs", "clone", "sum", "mean", "tanh", "sin", "cos", "sqrt", "relu", "sigmoid", "log1p"]
+METHODS = ["item", "detach", "clone", "sum", "mean", "abs", "numel", "tolist"]
+OPERATORS = ["+", "-", "*", "/", "%", "**", "//"]
 
 
 def renamed(source: str, rng: random.Random) -> str:
@@ -67,15 +69,28 @@ def renamed(source: str, rng: random.Random) -> str:
     return tokenize.untokenize(out)
 
 
+def expression(rng: random.Random, depth: int = 0) -> str:
+    """A random expression whose token structure varies (names and numbers alone would normalise to the same tokens)."""
+    roll = rng.random()
+    if depth > 2 or roll < 0.3:
+        return rng.choice([f"v{rng.randrange(99)}", str(rng.randrange(99)), f"{rng.random():.2f}"])
+    if roll < 0.55:
+        return f"torch.{rng.choice(FUNCTIONS)}({expression(rng, depth + 1)})"
+    if roll < 0.7:
+        return f"({expression(rng, depth + 1)}).{rng.choice(METHODS)}()"
+    if roll < 0.8:
+        return f"[{', '.join(expression(rng, depth + 1) for _ in range(rng.randrange(1, 4)))}]"
+    return f"{expression(rng, depth + 1)} {rng.choice(OPERATORS)} {expression(rng, depth + 1)}"
+
+
 def noise(rng: random.Random, indent: str) -> str:
-    a, b = f"v{rng.randrange(1000)}", f"w{rng.randrange(1000)}"
+    """One statement of the student's own: an assignment, an assert, a guarded print, of random shape."""
+    target = f"v{rng.randrange(1000)}"
     choices = [
-        f"{a} = {rng.randrange(100)} {rng.choice('+-*')} {rng.randrange(100)}",
-        f"assert {rng.randrange(5)} {rng.choice(['<', '<=', '!='])} {rng.randrange(5, 9)}, 'check {rng.randrange(99)}'",
-        f"{a} = torch.{rng.choice(FUNCTIONS)}(torch.tensor({rng.random():.3f}))",
-        f"if {a} is None and {b}:\n{indent}    print('debug', {rng.randrange(99)})",
-        f"{a} = [{b} for {b} in range({rng.randrange(2, 9)}) if {b} % {rng.randrange(2, 5)}]",
-        f"{a} = {{'k{rng.randrange(9)}': {rng.randrange(9)}, 'j': ({b}, {rng.randrange(9)})}}",
+        f"{target} = {expression(rng)}",
+        f"assert {expression(rng)} {rng.choice(['<', '<=', '!=', '>'])} {expression(rng)}",
+        f"if {expression(rng)}:\n{indent}    print({expression(rng)})",
+        f"{target} = [{target} for {target} in range({rng.randrange(2, 9)}) if {expression(rng)}]",
     ]
     return "\n".join(f"{indent}{line}" if i == 0 else line for i, line in enumerate(rng.choice(choices).split("\n")))
 

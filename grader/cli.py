@@ -195,6 +195,8 @@ def _run(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> in
     isolation = outcome.run.isolation
     if outcome.reports is not None:
         console.print(f"dashboard: {outcome.reports.index} (reports took {outcome.reports.seconds:.1f} s)", markup=False, soft_wrap=True)
+    if outcome.regrade is not None:
+        console.print(outcome.regrade.sentence() + " (`grade diff OUT` lists what changed)", markup=False, soft_wrap=True)
     # The summary stays the last line: scripts and --quiet users read it.
     console.print(
         f"graded {outcome.graded} submissions in {elapsed:.1f} s{kept} (isolation: {isolation}); gradebook: {outcome.gradebook}",

@@ -25,6 +25,7 @@ from grader.export_lms import Columns, Format
 from grader.fingerprint import course_fingerprint, submission_fingerprint
 from grader.late_policy import apply_late_policy
 from grader.plan import build_plan
+from grader.regrade import RegradeSummary, StudentChange, changes, summarise, with_history
 from grader.report.gradebook_csv import write_gradebook
 from grader.report.html_reports import ReportFiles, write_reports
 from grader.report.records_json import read_submission_json, safe_file_stem, write_submission_json
@@ -60,6 +61,8 @@ class ClassRun:
     """Submissions whose stored record was still valid (same files, same course): not graded again."""
     reports: ReportFiles | None = None
     """The dashboard and feedback pages, written from the stored records once grading is done."""
+    regrade: RegradeSummary | None = None
+    """How the totals of submissions graded before (now graded again) moved; None when there were none."""
 
 
 @dataclass(frozen=True)
@@ -131,8 +134,16 @@ def run_class(
             keys[submission.name] = submission_fingerprint(course_key, submission)
             yield submission
 
+    moved: list[tuple[float, float]] = []
+    """(old total, new total) of each submission that had a record before this run graded it."""
+
     def store(result: SubmissionResult) -> None:
-        write_submission_json(records_dir, replace(result, fingerprint=keys.pop(result.submission, "")))
+        previous = _previous_record(records[result.submission]) if result.submission in records else None
+        graded = replace(result, fingerprint=keys.pop(result.submission, ""), course_key=course_key)
+        graded = with_history(graded, previous)
+        if previous is not None:
+            moved.append((previous.points, graded.points))
+        write_submission_json(records_dir, graded)
         if progress is not None:
             progress(result)
 
@@ -152,6 +163,7 @@ def run_class(
         graded=plan.to_grade,
         skipped=plan.skipped,
         reports=write_reports(out, loaded),
+        regrade=summarise(moved) if moved else None,
     )
 
 
@@ -227,6 +239,26 @@ def _similarity_of_run(loaded: LoadedCourse, out: Path, results: list[Submission
         similarity(loaded, out, out, records=key)
     except (OSError, ValueError, UsageError) as error:
         print(f"warning: the similarity report could not be written ({error})", file=sys.stderr)
+
+
+def _previous_record(path: Path) -> SubmissionResult | None:
+    """The stored record about to be replaced, or None (none yet, or unreadable: then it has no history to keep)."""
+    try:
+        return read_submission_json(path) if path.is_file() else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def diff(out: Path) -> list[StudentChange]:
+    """``grade diff DIR``: per submission graded more than once, the checks whose result changed in its last regrade."""
+    from grader.report.html_reports import load_records
+
+    results, problems = load_records(out / RECORDS_DIR)
+    if not results and not problems:
+        raise UsageError(f"{out} holds no graded records (expected {out / RECORDS_DIR}/*.json, written by `grade run --out {out}`)")
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    return [change for change in map(changes, results) if change is not None]
 
 
 def _stored_fingerprint(path: Path) -> str | None:

@@ -13,9 +13,10 @@ from typing import Any
 from rich.console import Console
 
 from grader.course.load import LoadedCourse
+from grader.regrade import StudentChange
 from grader.results import EXIT_OK
 
-VERBS = ("similarity", "export")
+VERBS = ("similarity", "export", "diff")
 
 
 def add_parsers(verbs: Any) -> None:
@@ -32,9 +33,16 @@ def add_parsers(verbs: Any) -> None:
     export.add_argument("--assignment", default=None, help="the LMS assignment's name, e.g. 'Autograd (1234)' (default: the course title)")
     export.add_argument("--output", type=Path, default=None, help="the file to write (default: FOLDER/export-FORMAT.csv)")
 
+    diff = verbs.add_parser("diff", help="instructors: per student, the checks whose result changed in the last regrade")
+    diff.add_argument("folder", type=Path, help="a `grade run` output folder")
+
 
 def run_verb(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> int:
     from grader import commands
+
+    if args.verb == "diff":
+        render_diff(commands.diff(args.folder), console)
+        return EXIT_OK
 
     if args.verb == "export":
         target, count = commands.export(loaded, args.folder, args.lms, args.output, args.roster, args.columns, args.assignment)
@@ -53,4 +61,27 @@ def run_verb(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -
     return EXIT_OK
 
 
-__all__ = ["VERBS", "add_parsers", "run_verb"]
+def render_diff(found: list[StudentChange], console: Console) -> None:
+    """Each regraded student's total and changed checks, old and new message (student text, so never markup)."""
+    changed = [c for c in found if c.checks or c.old_points != c.new_points]
+    console.print(f"{len(found)} submissions were graded again; {len(changed)} changed.", markup=False)
+    for change in changed:
+        console.print(f"{change.submission}: {change.old_points:g} -> {change.new_points:g} points", markup=False, soft_wrap=True)
+        for check in change.checks:
+            console.print(
+                f"  {check.exercise}::{check.check}: {check.old_status} ({check.old_points:g})"
+                f" -> {check.new_status} ({check.new_points:g})",
+                markup=False,
+                soft_wrap=True,
+            )
+            if check.old_message != check.new_message:
+                console.print(f"    was: {_short(check.old_message) or '(no message)'}", markup=False, soft_wrap=True)
+                console.print(f"    now: {_short(check.new_message) or '(no message)'}", markup=False, soft_wrap=True)
+
+
+def _short(text: str, limit: int = 300) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+__all__ = ["VERBS", "add_parsers", "render_diff", "run_verb"]

@@ -96,6 +96,27 @@ class LateInfo:
 
 
 @dataclass(frozen=True)
+class PastCheck:
+    """One check as an earlier grading judged it (kept in :class:`PastGrade`)."""
+
+    exercise: str
+    name: str
+    status: CheckStatus
+    points: float
+    message: str
+
+
+@dataclass(frozen=True)
+class PastGrade:
+    """The grades a record held before it was graded again (a changed course or changed files): nothing is lost."""
+
+    course_key: str
+    """The course fingerprint that produced these grades (empty: graded before fingerprints were kept)."""
+    points: float
+    checks: tuple[PastCheck, ...]
+
+
+@dataclass(frozen=True)
 class SubmissionResult:
     """One submission graded against the course."""
 
@@ -110,6 +131,10 @@ class SubmissionResult:
     """Hash of the course, the grading options and this submission's files (:mod:`grader.fingerprint`):
     ``grade run`` skips the submission next time while it is unchanged."""
     late: LateInfo | None = None
+    course_key: str = ""
+    """The course fingerprint (:func:`grader.fingerprint.course_fingerprint`) these grades came from."""
+    history: tuple[PastGrade, ...] = ()
+    """Earlier grades of this submission, oldest first (:mod:`grader.regrade`)."""
     """The deadline's verdict when the course declares one; ``points`` stays the raw sum, ``final_points`` applies it."""
 
     @property
@@ -164,6 +189,11 @@ def submission_from_json(record: dict[str, Any]) -> SubmissionResult:
         warnings=tuple(record.get("warnings", ())),
         fingerprint=str(record.get("fingerprint", "")),
         late=LateInfo(**record["late"]) if isinstance(record.get("late"), dict) else None,
+        course_key=str(record.get("course_key", "")),
+        history=tuple(
+            PastGrade(course_key=str(h["course_key"]), points=float(h["points"]), checks=tuple(PastCheck(**c) for c in h["checks"]))
+            for h in record.get("history", ())
+        ),
     )
 
 
@@ -186,6 +216,8 @@ __all__ = [
     "ExerciseResult",
     "ExerciseStatus",
     "LateInfo",
+    "PastCheck",
+    "PastGrade",
     "SubmissionResult",
     "submission_from_json",
 ]
