@@ -6,6 +6,7 @@ The CLI (:mod:`grader.cli`) only parses arguments, calls these, renders and exit
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -167,7 +168,9 @@ def run_class(
     )
 
 
-def similarity(loaded: LoadedCourse, folder: Path, out: Path | None = None, records: str = "") -> tuple[SimilarityReport, SimilarityFiles]:
+def similarity(
+    loaded: LoadedCourse, folder: Path, out: Path | None = None, records: str = "", jobs: int = 0
+) -> tuple[SimilarityReport, SimilarityFiles]:
     """``grade similarity DIR``: suspiciously alike code per exercise (:mod:`grader.similarity`).
 
     ``DIR`` is a ``grade run`` output folder (the files are read again from where each record says they
@@ -175,7 +178,7 @@ def similarity(loaded: LoadedCourse, folder: Path, out: Path | None = None, reco
     """
     from grader import class_sources
     from grader.report.similarity_page import write_similarity
-    from grader.similarity import compare_class
+    from grader.similarity import compare_class, pooled
 
     ids = exercise_ids(loaded)
     if out is None:
@@ -184,7 +187,9 @@ def similarity(loaded: LoadedCourse, folder: Path, out: Path | None = None, reco
         out = folder
     located, problems = class_sources.locate(folder, ids)
     stubs = {e: read_source(loaded.root / "exercises" / f"{e}.py").text or "" for e in ids}
-    found = compare_class(class_sources.texts(located, ids), stubs)
+    jobs = jobs or os.cpu_count() or 1
+    mapper = pooled(jobs) if jobs > 1 and len(located) > 64 else map  # a pool costs more than it saves on a small class
+    found = compare_class(class_sources.texts(located, ids), stubs, mapper=mapper)
     found = replace(found, unreadable=tuple(problems))
     by_name = {item.name: item for item in located}
 

@@ -24,6 +24,7 @@ def add_parsers(verbs: Any) -> None:
     similarity = verbs.add_parser("similarity", help="instructors: find submissions whose code is suspiciously alike, per exercise")
     similarity.add_argument("folder", type=Path, help="a `grade run` output folder (or a folder of submissions, with --out)")
     similarity.add_argument("--out", type=Path, default=None, help="where the report goes (default: the run's output folder)")
+    similarity.add_argument("--jobs", type=int, default=0, help="processes that read and fingerprint files (default: the number of cores)")
 
     export = verbs.add_parser("export", help="instructors: write the grades as a file Canvas or Moodle imports")
     export.add_argument("folder", type=Path, help="a `grade run` output folder")
@@ -49,7 +50,7 @@ def run_verb(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -
         console.print(f"Wrote {target} ({count} students, {args.lms} format).", markup=False, soft_wrap=True)
         return EXIT_OK
 
-    report, files = commands.similarity(loaded, args.folder, args.out)
+    report, files = commands.similarity(loaded, args.folder, args.out, jobs=max(0, args.jobs))
     clusters = sum(len(e.clusters) for e in report.exercises)
     console.print(
         f"{len(report.pairs)} similar pairs in {clusters} clusters among {report.submissions} submissions: {files.html} and {files.csv}",

@@ -35,8 +35,11 @@ import tokenize
 import zlib
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
+from itertools import islice
 
 MAX_TOKENS = 50_000
 """Tokens read from one file (a 1 MiB file of one-character names stays bounded)."""
@@ -64,6 +67,11 @@ class SimilaritySettings:
     """Shared share of the smaller file's distinctive fingerprints for a pair to be reported."""
 
 
+_FSTRING_START = getattr(tokenize, "FSTRING_START", -1)
+_FSTRING_PARTS = frozenset({getattr(tokenize, "FSTRING_MIDDLE", -1), getattr(tokenize, "FSTRING_END", -1)})
+_KEYWORDS = frozenset(keyword.kwlist)
+
+
 @dataclass(frozen=True)
 class Token:
     text: str
@@ -73,37 +81,38 @@ class Token:
 
 def normalised_tokens(source: str) -> list[Token]:
     """The source as normalised tokens (see the module docstring); a file that stops tokenizing keeps what came before."""
-    tokens: list[Token] = []
+    texts, lines = _normalised_stream(source)
+    return [Token(text, line) for text, line in zip(texts, lines, strict=True)]
+
+
+def _normalised_stream(source: str) -> tuple[list[str], list[int]]:
+    """Token texts and their lines, as two lists (the hot loop of the report: no object per token)."""
+    texts: list[str] = []
+    lines: list[int] = []
     previous = ""
     try:
-        for token in tokenize.generate_tokens(io.StringIO(source).readline):
-            if len(tokens) >= MAX_TOKENS:
+        for kind, string, start, _, _ in tokenize.generate_tokens(io.StringIO(source).readline):
+            if len(texts) >= MAX_TOKENS:
                 break
-            text = _normalised(token, previous)
-            previous = token.string
+            if kind == tokenize.NAME:
+                text: str | None = string if string in _KEYWORDS or previous == "." or string in _BUILTINS else "ID"
+            elif kind == tokenize.OP:
+                text = string
+            elif kind in _DROPPED or kind in _FSTRING_PARTS:
+                text = None
+            elif kind == tokenize.NEWLINE:
+                text = ";"
+            elif kind in _LITERALS or kind == _FSTRING_START:
+                text = "LIT"
+            else:
+                text = string
+            previous = string
             if text is not None:
-                tokens.append(Token(text, token.start[0]))
+                texts.append(text)
+                lines.append(start[0])
     except (tokenize.TokenError, SyntaxError):  # an unfinished file still has fingerprints for what it holds
         pass
-    return tokens
-
-
-def _normalised(token: tokenize.TokenInfo, previous: str) -> str | None:
-    kind = token.type
-    if kind in _DROPPED:
-        return None
-    if kind == tokenize.NEWLINE:
-        return ";"
-    if kind in _LITERALS or kind == getattr(tokenize, "FSTRING_START", -1):
-        return "LIT"
-    if kind in (getattr(tokenize, "FSTRING_MIDDLE", -1), getattr(tokenize, "FSTRING_END", -1)):
-        return None
-    if kind == tokenize.NAME:
-        name = token.string
-        if keyword.iskeyword(name) or previous == "." or name in _BUILTINS:
-            return name
-        return "ID"
-    return token.string
+    return texts, lines
 
 
 _TOKEN_CODES: dict[str, int] = {}
@@ -128,14 +137,14 @@ class Fingerprint:
 
 def fingerprints(source: str, settings: SimilaritySettings = SimilaritySettings()) -> list[Fingerprint]:
     """The winnowed fingerprints of ``source``, in order of position (a hash may repeat)."""
-    tokens = normalised_tokens(source)
-    if not tokens:
+    texts, lines = _normalised_stream(source)
+    if not texts:
         return []
-    codes = [_code(t.text) for t in tokens]
+    codes = [_code(text) for text in texts]
     k = min(settings.k, len(codes))
     grams = [hash(tuple(codes[i : i + k])) for i in range(len(codes) - k + 1)]
     chosen = _winnow(grams, settings.window)
-    return [Fingerprint(grams[i], tokens[i].line, tokens[i + k - 1].line) for i in chosen]
+    return [Fingerprint(grams[i], lines[i], lines[i + k - 1]) for i in chosen]
 
 
 def _winnow(hashes: list[int], window: int) -> list[int]:
@@ -156,6 +165,32 @@ def _winnow(hashes: list[int], window: int) -> list[int]:
 def hash_set(source: str, settings: SimilaritySettings = SimilaritySettings()) -> array[int]:
     """The distinct fingerprint hashes of ``source``, sorted, in a compact array (8 bytes each)."""
     return array("q", sorted({f.hash for f in fingerprints(source, settings)}))
+
+
+Sources = tuple[str, dict[str, str]]
+"""(submission name, exercise id -> source)."""
+Hashed = tuple[str, dict[str, "array[int]"]]
+"""(submission name, exercise id -> :func:`hash_set`)."""
+Mapper = Callable[[Callable[[Sources], Hashed], Iterable[Sources]], Iterable[Hashed]]
+"""``map``, or a process pool's bounded equivalent (:func:`pooled`)."""
+
+
+def hash_submission(item: Sources, settings: SimilaritySettings = SimilaritySettings()) -> Hashed:
+    """One submission's hash arrays: the unit of work a process pool maps."""
+    name, sources = item
+    return name, {exercise: hash_set(text, settings) for exercise, text in sources.items()}
+
+
+def pooled(jobs: int, batch: int = 64) -> Mapper:
+    """A mapper over ``jobs`` processes that submits ``batch`` submissions at a time, so memory stays flat however large the class."""
+
+    def mapper(function: Callable[[Sources], Hashed], items: Iterable[Sources]) -> Iterator[Hashed]:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            iterator = iter(items)
+            while chunk := list(islice(iterator, batch)):
+                yield from pool.map(function, chunk, chunksize=max(1, batch // (4 * jobs)))
+
+    return mapper
 
 
 @dataclass(frozen=True)
@@ -292,22 +327,23 @@ def _with_cluster(pair: Pair, cluster: int) -> Pair:
 
 
 def compare_class(
-    files: Iterator[tuple[str, dict[str, str]]],
+    files: Iterable[tuple[str, dict[str, str]]],
     stubs: Mapping[str, str],
     settings: SimilaritySettings = SimilaritySettings(),
+    mapper: Mapper = map,
 ) -> SimilarityReport:
     """Every exercise of a class: ``files`` yields (submission name, exercise id -> source) one submission at a time.
 
     Only the compact hash arrays are kept, never the sources, so memory grows by a few hundred
-    bytes per file however large the class.
+    bytes per file however large the class. ``mapper``: :func:`pooled` to fingerprint on several cores.
     """
     by_exercise: dict[str, dict[str, array[int]]] = {exercise: {} for exercise in stubs}
     names: set[str] = set()
-    for name, sources in files:
+    for name, hashes in mapper(partial(hash_submission, settings=settings), files):
         names.add(name)
-        for exercise, text in sources.items():
+        for exercise, found in hashes.items():
             if exercise in by_exercise:
-                by_exercise[exercise][name] = hash_set(text, settings)
+                by_exercise[exercise][name] = found
     results = []
     for exercise, stub in stubs.items():
         stub_hashes = [f.hash for f in fingerprints(stub, settings)]
@@ -338,6 +374,8 @@ __all__ = [
     "compare_exercise",
     "fingerprints",
     "hash_set",
+    "hash_submission",
+    "pooled",
     "normalised_tokens",
     "shared_lines",
 ]

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from grader.similarity import SimilaritySettings, compare_class, compare_exercise, fingerprints, hash_set, normalised_tokens
+from grader.similarity import SimilaritySettings, compare_class, compare_exercise, fingerprints, hash_set, normalised_tokens, pooled
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -268,3 +268,10 @@ def test_grade_run_puts_the_similar_pairs_on_the_dashboard_and_reuses_them_while
     again = subprocess.run([*command, "--exercise", "accumulation", "--quiet"], capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
     assert (out / "similarity.html").stat().st_mtime_ns == stamp, "same records: the report is not computed again"
+
+
+def test_fingerprinting_in_a_process_pool_gives_the_same_report_as_in_one_process() -> None:
+    files = sorted(_class({"alice": ORIGINAL, "bob": DISGUISED}).items())
+    alone = compare_class(iter(files), {"sgd": STUB})
+    pooled_report = compare_class(iter(files), {"sgd": STUB}, mapper=pooled(2, batch=3))
+    assert pooled_report == alone and [(p.first, p.second) for p in pooled_report.pairs] == [("alice", "bob")]
