@@ -11,8 +11,9 @@ copy another student's whole submission, disguised the same way plus two indepen
 swapped; the benchmark counts how many of those copies the report finds.
 
 Each size runs in a fresh child process (the library function behind ``grade similarity``, without
-the fork server every ``grade`` command starts), so its peak resident memory (``ru_maxrss``, the largest of the
-process and its pool workers) and its CPU time are the report's alone: flat memory means that number barely moves from 250 to 1,000 students.
+the fork server every ``grade`` command starts), so its peak resident memory (``ru_maxrss``, the
+largest of the process and its pool workers) and its CPU time are the report's alone: flat memory
+means that number barely moves from 250 to 1,000 students.
 Numbers are printed, never asserted.
 """
 
