@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -140,3 +144,66 @@ def test_grade_run_after_a_course_change_reports_the_moves_and_keeps_every_earli
             (c.name, c.status, c.message) for e in before[name].exercises for c in e.checks
         ]
     assert after["alice"].points == before["alice"].points + 1
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether a live (not zombie) process is left in process group ``pgid``."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False
+
+
+def _with_history(out: Path) -> int:
+    """Records holding a history; each read whole (records are replaced atomically, never seen half-written)."""
+    return sum(bool(json.loads(p.read_text(encoding="utf-8")).get("history")) for p in (out / "submissions").glob("*.json"))
+
+
+def test_a_regrade_killed_with_sigkill_leaves_each_record_old_or_new_with_its_history(tmp_path: Path) -> None:
+    root = _course_copy(tmp_path)
+    for i in range(8):
+        (tmp_path / "class" / f"student_{i}").mkdir(parents=True)
+        shutil.copyfile(REPO / "solutions" / "square.py", tmp_path / "class" / f"student_{i}" / "square.py")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "grader.cli", "--course", str(root), "run", str(tmp_path / "class"), "--out", str(out)]
+    command += ["--exercise", "square", "--jobs", "1", "--chunk", "1"]
+    assert subprocess.run(command, capture_output=True, text=True, timeout=300).returncode == 0
+    first = {p.stem: read_submission_json(p) for p in (out / "submissions").glob("*.json")}
+    text = (root / "course.yaml").read_text(encoding="utf-8")
+    (root / "course.yaml").write_text(text.replace("        points: 2\n", "        points: 4\n", 1), encoding="utf-8")
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while _with_history(out) < 2:
+            assert process.poll() is None, "the regrade ended before it could be killed"
+            assert time.monotonic() < deadline, "the regrade wrote no record in time"
+            time.sleep(0.05)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=60)
+        while _group_alive(process.pid):  # the fork server sees its stdin close and exits by itself
+            assert time.monotonic() < deadline, "a process of the killed run outlived it"
+            time.sleep(0.1)
+    finally:
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait(timeout=60)
+        if _group_alive(process.pid):
+            os.killpg(process.pid, signal.SIGKILL)  # the group of the command this test started, by its id
+    survivors = {p.stem: read_submission_json(p) for p in (out / "submissions").glob("*.json")}
+    assert set(survivors) == set(first)
+    regraded = [name for name, record in survivors.items() if record.history]
+    assert 2 <= len(regraded) <= 8
+    for name, record in survivors.items():
+        if record.history:
+            (past,) = record.history
+            assert past.course_key == first[name].course_key and past.points == first[name].points
+        else:
+            assert record == first[name], "a record not yet regraded is untouched"
+    finished = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stderr
+    final = {p.stem: read_submission_json(p) for p in (out / "submissions").glob("*.json")}
+    assert all(len(r.history) == 1 and r.history[0].points == first[n].points for n, r in final.items())
