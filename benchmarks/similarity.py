@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 import tokenize
+from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -172,6 +173,8 @@ def measure(students: int, seed: int) -> dict[str, object]:
             raise SystemExit(f"the similarity child failed (status {status})")
         result = json.loads(output.strip().splitlines()[-1])
         found = {tuple(sorted(p)) for p in result["pairs"]}
+        exercises_per_pair = Counter(tuple(sorted(p)) for p in result["pairs"])
+        repeated = {pair for pair, count in exercises_per_pair.items() if count >= 3}
         planted = {tuple(sorted((copier, source))) for copier, source in copies.items()}
         return {
             "students": students,
@@ -184,6 +187,8 @@ def measure(students: int, seed: int) -> dict[str, object]:
             "copies_found": len(planted & found),
             "student_pairs_flagged": len(found),
             "pairs_flagged": len(result["pairs"]),
+            "student_pairs_in_3_or_more_exercises": len(repeated),
+            "planted_among_them": len(repeated & planted),
         }
 
 
@@ -197,7 +202,9 @@ def main() -> None:
         print(
             f"{row['students']:>6} students, {row['files']} files: report {row['seconds_report']} s "
             f"(process {row['seconds_process']} s, {row['cpu_seconds']} s of CPU), peak RSS {row['peak_rss_mib']} MiB; "
-            f"planted copies found {row['copies_found']}/{row['copies_planted']}, student pairs flagged {row['student_pairs_flagged']}",
+            f"planted copies found {row['copies_found']}/{row['copies_planted']}, student pairs flagged {row['student_pairs_flagged']}, "
+            f"of which alike in 3 or more exercises {row['student_pairs_in_3_or_more_exercises']} "
+            f"({row['planted_among_them']} planted)",
             flush=True,
         )
         print(json.dumps(row), flush=True)
