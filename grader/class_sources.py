@@ -53,8 +53,14 @@ def locate(path: Path, exercise_ids: list[str]) -> tuple[list[Located], list[str
         if not folder.is_dir():
             problems.append(f"{name}: its files were read from {folder}, which is no longer a folder; left out")
             continue
-        located.append(Located(name, folder, any(folder.glob("*.ipynb"))))
+        located.append(Located(name, folder, _is_notebook_folder(folder, exercise_ids)))
     return sorted(located, key=lambda s: (s.name.casefold(), s.name)), problems
+
+
+def _is_notebook_folder(folder: Path, exercise_ids: list[str]) -> bool:
+    """An nbgrader assignment folder: notebooks and no exercise modules (a stray notebook beside the modules is not graded)."""
+    modules = any((folder / f"{e}.py").is_file() or (folder / "exercises" / f"{e}.py").is_file() for e in exercise_ids)
+    return not modules and any(folder.glob("*.ipynb"))
 
 
 def read(located: Located, exercise_ids: list[str]) -> Submission:

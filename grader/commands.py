@@ -242,7 +242,7 @@ def _similarity_of_run(loaded: LoadedCourse, out: Path, results: list[Submission
         return
     try:
         similarity(loaded, out, out, records=key)
-    except (OSError, ValueError, UsageError) as error:
+    except (OSError, ValueError, ImportError, UsageError) as error:
         print(f"warning: the similarity report could not be written ({error})", file=sys.stderr)
 
 
