@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.markup import escape
 
+from grader import instructor_verbs
 from grader.errors import CourseError, GraderError
 from grader.platforms import verbs as platform_verbs
 from grader.results import EXIT_CHECKS_FAILED, EXIT_GRADER_FAILED, EXIT_OK, EXIT_USAGE
@@ -68,6 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="print only the final line")
     platform_verbs.add_run_options(run)
     platform_verbs.add_parsers(verbs)
+    instructor_verbs.add_parsers(verbs)
 
     report = verbs.add_parser("report", help="instructors: rebuild the dashboard and feedback pages of a graded class (no regrading)")
     report.add_argument("out", type=Path, help="the --out folder of an earlier `grade run`")
@@ -115,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_OK
         if args.verb == "run":
             return _run(loaded, args, console)
+        if args.verb in instructor_verbs.VERBS:
+            return instructor_verbs.run_verb(loaded, args, console)
         if args.verb in ("nbgrader", "gradescope"):
             return platform_verbs.run_platform_verb(loaded, args, console)
         if args.verb == "report":
@@ -194,6 +198,8 @@ def _run(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> in
     isolation = outcome.run.isolation
     if outcome.reports is not None:
         console.print(f"dashboard: {outcome.reports.index} (reports took {outcome.reports.seconds:.1f} s)", markup=False, soft_wrap=True)
+    if outcome.regrade is not None:
+        console.print(outcome.regrade.sentence() + " (`grade diff OUT` lists what changed)", markup=False, soft_wrap=True)
     # The summary stays the last line: scripts and --quiet users read it.
     console.print(
         f"graded {outcome.graded} submissions in {elapsed:.1f} s{kept} (isolation: {isolation}); gradebook: {outcome.gradebook}",

@@ -6,6 +6,7 @@ The CLI (:mod:`grader.cli`) only parses arguments, calls these, renders and exit
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -21,13 +22,18 @@ from grader.engine import EXPECTED_FILE, GradeOptions, GradeRun, Progress, cours
 from grader.errors import UsageError
 from grader.evaluate import evaluate_baseline, mutant_path
 from grader.executors import weakest
+from grader.export_lms import Columns, Format
 from grader.fingerprint import course_fingerprint, submission_fingerprint
+from grader.late_policy import apply_late_policy
 from grader.plan import build_plan
+from grader.regrade import RegradeSummary, StudentChange, changes, summarise, with_history
 from grader.report.gradebook_csv import write_gradebook
 from grader.report.html_reports import ReportFiles, write_reports
 from grader.report.records_json import read_submission_json, safe_file_stem, write_submission_json
+from grader.report.similarity_page import SimilarityFiles
 from grader.results import CheckResult, SubmissionResult
 from grader.sandbox.client import ForkServer
+from grader.similarity import SimilarityReport
 from grader.submissions import SourceFile, Submission, discover, load_submission, read_source
 from grader.text_safety import printable_lines
 
@@ -57,6 +63,8 @@ class ClassRun:
     """Submissions whose stored record was still valid (same files, same course): not graded again."""
     reports: ReportFiles | None = None
     """The dashboard and feedback pages, written from the stored records once grading is done."""
+    regrade: RegradeSummary | None = None
+    """How the totals of submissions graded before (now graded again) moved; None when there were none."""
 
 
 @dataclass(frozen=True)
@@ -129,8 +137,16 @@ def run_class(
             keys[submission.name] = submission_fingerprint(course_key, submission)
             yield submission
 
+    moved: list[tuple[float, float]] = []
+    """(old total, new total) of each submission that had a record before this run graded it."""
+
     def store(result: SubmissionResult) -> None:
-        write_submission_json(records_dir, replace(result, fingerprint=keys.pop(result.submission, "")))
+        previous = _previous_record(records[result.submission]) if result.submission in records else None
+        graded = replace(result, fingerprint=keys.pop(result.submission, ""), course_key=course_key)
+        graded = with_history(graded, previous)
+        if previous is not None:
+            moved.append((previous.points, graded.points))
+        write_submission_json(records_dir, graded)
         if progress is not None:
             progress(result)
 
@@ -139,8 +155,10 @@ def run_class(
             handle.write(printable_lines(text))  # names and messages are the students': no escape reaches a `cat`
 
     isolation = grade_stream(loaded, sources_to_grade(), options, store, append_report) if to_grade else ""
+    apply_late_policy(loaded, list(records.values()))
     gradebook, results = rebuild_outputs(out, loaded, list(records.values()), _selected(loaded, options))
     isolation = isolation or weakest(e.isolation for r in results for e in r.exercises)
+    _similarity_of_run(loaded, out, results)
     return ClassRun(
         run=GradeRun(results=results, isolation=isolation, pytest_report=""),
         gradebook=gradebook,
@@ -148,7 +166,106 @@ def run_class(
         graded=plan.to_grade,
         skipped=plan.skipped,
         reports=write_reports(out, loaded),
+        regrade=summarise(moved) if moved else None,
     )
+
+
+def similarity(
+    loaded: LoadedCourse, folder: Path, out: Path | None = None, records: str = "", jobs: int = 0
+) -> tuple[SimilarityReport, SimilarityFiles]:
+    """``grade similarity DIR``: suspiciously alike code per exercise (:mod:`grader.similarity`).
+
+    ``DIR`` is a ``grade run`` output folder (the files are read again from where each record says they
+    were found; the report is written beside the dashboard) or a class folder (then ``out`` is required).
+    """
+    from grader import class_sources
+    from grader.report.similarity_page import write_similarity
+    from grader.similarity import compare_class, pooled
+
+    ids = exercise_ids(loaded)
+    if out is None:
+        if not class_sources.is_run_folder(folder):
+            raise UsageError(f"{folder} is not a `grade run` output folder (no submissions/*.json): pass --out for the report")
+        out = folder
+    located, problems = class_sources.locate(folder, ids)
+    stubs = {e: read_source(loaded.root / "exercises" / f"{e}.py").text or "" for e in ids}
+    jobs = jobs or os.cpu_count() or 1
+    mapper = pooled(jobs) if jobs > 1 and len(located) > 64 else map  # a pool costs more than it saves on a small class
+    found = compare_class(class_sources.texts(located, ids), stubs, mapper=mapper)
+    found = replace(found, unreadable=tuple(problems))
+    by_name = {item.name: item for item in located}
+
+    def source_of(name: str, exercise: str) -> str | None:
+        file = class_sources.read(by_name[name], ids).sources.get(exercise)
+        return file.text if file is not None else None
+
+    return found, write_similarity(out, found, source_of, stubs, loaded.course.title, records)
+
+
+def export(
+    loaded: LoadedCourse,
+    out: Path,
+    fmt: Format,
+    target: Path | None = None,
+    roster: Path | None = None,
+    columns: Columns = "total",
+    assignment: str | None = None,
+) -> tuple[Path, int]:
+    """``grade export DIR``: the grades of ``DIR/submissions/*.json`` as a file an LMS imports (:mod:`grader.export_lms`).
+
+    Returns the file written (default ``DIR/export-<format>.csv``) and the number of students in it.
+    """
+    from grader.export_lms import export_rows, export_text, grade_columns, match_roster, read_roster
+    from grader.report.html_reports import load_records
+    from grader.report.records_json import write_text_atomic
+
+    results, problems = load_records(out / RECORDS_DIR)
+    if not results:
+        raise UsageError(f"{out} holds no graded records (expected {out / RECORDS_DIR}/*.json, written by `grade run --out {out}`)")
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    students = match_roster(results, read_roster(roster) if roster is not None else None, roster)
+    chosen = grade_columns(loaded.course, columns, assignment or loaded.course.title)
+    target = target or out / f"export-{fmt}.csv"
+    write_text_atomic(target, export_text(export_rows(results, students, chosen, fmt)))
+    return target, len(results)
+
+
+def _similarity_of_run(loaded: LoadedCourse, out: Path, results: list[SubmissionResult]) -> None:
+    """The similarity report for the dashboard, unless the records are the ones it was last computed from.
+
+    A failure here costs the report, never the grades: it is a warning on stderr.
+    """
+    from grader.report.similarity_page import read_summary, records_key
+
+    key = records_key(results)
+    stored = read_summary(out)
+    if stored is not None and stored.get("records") == key:
+        return
+    try:
+        similarity(loaded, out, out, records=key)
+    except (OSError, ValueError, ImportError, UsageError) as error:
+        print(f"warning: the similarity report could not be written ({error})", file=sys.stderr)
+
+
+def _previous_record(path: Path) -> SubmissionResult | None:
+    """The stored record about to be replaced, or None (none yet, or unreadable: then it has no history to keep)."""
+    try:
+        return read_submission_json(path) if path.is_file() else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def diff(out: Path) -> list[StudentChange]:
+    """``grade diff DIR``: per submission graded more than once, the checks whose result changed in its last regrade."""
+    from grader.report.html_reports import load_records
+
+    results, problems = load_records(out / RECORDS_DIR)
+    if not results and not problems:
+        raise UsageError(f"{out} holds no graded records (expected {out / RECORDS_DIR}/*.json, written by `grade run --out {out}`)")
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    return [change for change in map(changes, results) if change is not None]
 
 
 def _stored_fingerprint(path: Path) -> str | None:
@@ -375,6 +492,7 @@ def _visible_course_data(loaded: LoadedCourse) -> dict[str, Any]:
     data["seed"] = 0
     data["released"] = True
     data.pop("checks_dir", None)
+    data.pop("deadline", None)  # extensions and timestamps files are the instructor's
     for exercise in data["exercises"]:
         exercise.pop("mutants", None)
         exercise["checks"] = [c for c in exercise["checks"] if c.get("visible")]

@@ -42,7 +42,7 @@ def course_fingerprint(loaded: LoadedCourse, options: GradeOptions) -> str:
     """One hash of the course files and of the options that change a grade (not ``parallel``: it never does)."""
     root = loaded.root
     course = loaded.course
-    files = [loaded.path]
+    files = []  # course.yaml is hashed as its validated model below, without the deadline (it changes no grade)
     for exercise in course.exercises:
         files.append(root / "solutions" / f"{exercise.id}.py")
         files.extend(root / mutant_path(exercise.id, m.name, m.file) for m in exercise.mutants)
@@ -52,6 +52,7 @@ def course_fingerprint(loaded: LoadedCourse, options: GradeOptions) -> str:
         files.append(root / ".grader" / "expected.json")
     described = {
         "grader": _grader_version(),
+        "course": course.model_dump(mode="json", exclude={"deadline"}),
         "files": [[str(p.relative_to(root)) if p.is_relative_to(root) else str(p), _file_digest(p)] for p in files],
         "visible_only": options.visible_only,
         "per_student_seed": options.per_student_seed,

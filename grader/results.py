@@ -76,6 +76,47 @@ class ExerciseResult:
 
 
 @dataclass(frozen=True)
+class LateInfo:
+    """When a submission came in against its deadline, and what that cost (:mod:`grader.late_policy`)."""
+
+    submitted: str
+    """ISO 8601 time of the submission, in UTC."""
+    source: str
+    """Where that time came from: ``nbgrader timestamp.txt``, ``timestamps CSV`` or ``file times``."""
+    due: str
+    """ISO 8601 deadline that applied (the course's, or the student's extension)."""
+    late_seconds: float
+    """0 when on time or within the grace period."""
+    penalty_percent: float
+    """Share of the earned points taken off, after the cap."""
+    points_before: float
+    """The points the checks gave (raw)."""
+    points: float
+    """The points after the penalty: what gradebooks and exports report."""
+
+
+@dataclass(frozen=True)
+class PastCheck:
+    """One check as an earlier grading judged it (kept in :class:`PastGrade`)."""
+
+    exercise: str
+    name: str
+    status: CheckStatus
+    points: float
+    message: str
+
+
+@dataclass(frozen=True)
+class PastGrade:
+    """The grades a record held before it was graded again (a changed course or changed files): nothing is lost."""
+
+    course_key: str
+    """The course fingerprint that produced these grades (empty: graded before fingerprints were kept)."""
+    points: float
+    checks: tuple[PastCheck, ...]
+
+
+@dataclass(frozen=True)
 class SubmissionResult:
     """One submission graded against the course."""
 
@@ -89,10 +130,26 @@ class SubmissionResult:
     fingerprint: str = ""
     """Hash of the course, the grading options and this submission's files (:mod:`grader.fingerprint`):
     ``grade run`` skips the submission next time while it is unchanged."""
+    late: LateInfo | None = None
+    course_key: str = ""
+    """The course fingerprint (:func:`grader.fingerprint.course_fingerprint`) these grades came from."""
+    history: tuple[PastGrade, ...] = ()
+    """Earlier grades of this submission, oldest first (:mod:`grader.regrade`)."""
+    """The deadline's verdict when the course declares one; ``points`` stays the raw sum, ``final_points`` applies it."""
 
     @property
     def points(self) -> float:
         return round(sum(e.points for e in self.exercises), 6)
+
+    @property
+    def final_points(self) -> float:
+        """The points after any late penalty (the raw points when the course has no deadline)."""
+        return self.late.points if self.late is not None else self.points
+
+    @property
+    def penalty_factor(self) -> float:
+        """What each exercise's points are multiplied by after the late penalty (1 without one)."""
+        return 1.0 - self.late.penalty_percent / 100 if self.late is not None else 1.0
 
     @property
     def max_points(self) -> float:
@@ -131,6 +188,12 @@ def submission_from_json(record: dict[str, Any]) -> SubmissionResult:
         course=record.get("course", ""),
         warnings=tuple(record.get("warnings", ())),
         fingerprint=str(record.get("fingerprint", "")),
+        late=LateInfo(**record["late"]) if isinstance(record.get("late"), dict) else None,
+        course_key=str(record.get("course_key", "")),
+        history=tuple(
+            PastGrade(course_key=str(h["course_key"]), points=float(h["points"]), checks=tuple(PastCheck(**c) for c in h["checks"]))
+            for h in record.get("history", ())
+        ),
     )
 
 
@@ -152,6 +215,9 @@ __all__ = [
     "CheckStatus",
     "ExerciseResult",
     "ExerciseStatus",
+    "LateInfo",
+    "PastCheck",
+    "PastGrade",
     "SubmissionResult",
     "submission_from_json",
 ]

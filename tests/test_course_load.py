@@ -97,7 +97,7 @@ def test_an_unknown_key_far_from_any_name_lists_the_allowed_ones(tmp_path: Path)
     assert problems == [
         (
             'course.yaml:16:1: maintainer: expected no key `maintainer` here, found `maintainer: "Ada"`; allowed here: '
-            "`course`, `title`, `seed`, `defaults`, `checks_dir`, `released`, `exercises`"
+            "`course`, `title`, `seed`, `defaults`, `checks_dir`, `released`, `exercises`, `deadline`"
         )
     ]
 

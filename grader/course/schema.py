@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"
 PYTHON_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -212,6 +212,20 @@ class Exercise(_Strict):
         return sum(check.points for check in self.checks)
 
 
+class LatePolicy(_Strict):
+    """When the work is due and what lateness costs (``docs/instructor-features.md``); grading itself ignores it."""
+
+    due: AwareDatetime = Field(description="ISO 8601 with a UTC offset, e.g. 2026-12-01T23:59:00+01:00")
+    grace_minutes: float = Field(default=0, ge=0, le=10080, description="this long after the deadline still counts as on time")
+    penalty_percent: float = Field(default=0, ge=0, le=100, description="of the points earned, per started day or hour late")
+    per: Literal["day", "hour"] = "day"
+    max_penalty_percent: float = Field(default=100, ge=0, le=100, description="the penalty never exceeds this")
+    extensions: str | None = Field(default=None, description="CSV `submission,due` of per-student deadlines, relative to course.yaml")
+    timestamps: str | None = Field(
+        default=None, description="CSV `submission,submitted`; default: nbgrader's timestamp.txt, else the files' modification times"
+    )
+
+
 class Course(_Strict):
     course: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]*$")]
     title: str = Field(min_length=1)
@@ -220,6 +234,7 @@ class Course(_Strict):
     checks_dir: str | None = Field(default=None, description="folder of instructor pytest files (hidden)")
     released: bool = Field(default=False, description="a student bundle: no solutions; expected values ship in .grader/expected.json")
     exercises: list[Exercise] = Field(min_length=1)
+    deadline: LatePolicy | None = Field(default=None, description="a deadline and late policy (penalties after grading)")
 
     @field_validator("exercises")
     @classmethod

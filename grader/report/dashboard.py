@@ -9,10 +9,12 @@ from __future__ import annotations
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from markupsafe import Markup
 
+from grader.regrade import changes, summarise
 from grader.report.class_stats import NOT_GRADABLE, ClassStats, status_words
 from grader.report.gradebook_csv import format_points
 from grader.report.html import render, sort_script
@@ -53,6 +55,10 @@ class DashboardPage:
     exercise_ids: list[str]
     students: list[StudentRow]
     unreadable: list[str]
+    similarity: dict[str, Any] | None = None
+    regrade: dict[str, Any] | None = None
+    """The last regrade's changes (:func:`regrade_section`), None when no submission was graded twice."""
+    """The similarity report's summary (:func:`grader.report.similarity_page.read_summary`), None before the first."""
 
 
 def feedback_href(stem: str) -> str:
@@ -68,6 +74,7 @@ def dashboard_page(
     titles: Mapping[str, str],
     course_title: str,
     unreadable: Sequence[str] = (),
+    similarity: dict[str, Any] | None = None,
 ) -> DashboardPage:
     totals = list(stats.totals)
     return DashboardPage(
@@ -119,7 +126,35 @@ def dashboard_page(
         exercise_ids=list(exercise_ids),
         students=[_row(result, stems[result.submission], exercise_ids) for result in results],
         unreadable=list(unreadable),
+        similarity=similarity,
+        regrade=regrade_section(results, stems),
     )
+
+
+MAX_REGRADE_ROWS = 200
+
+
+def regrade_section(results: Sequence[SubmissionResult], stems: Mapping[str, str]) -> dict[str, Any] | None:
+    """How the latest grading of each submission graded before differs from the one before it: totals and changed checks."""
+    found = [c for c in map(changes, results) if c is not None]
+    if not found:
+        return None
+    summary = summarise((c.old_points, c.new_points) for c in found)
+    changed = [c for c in found if c.checks or c.old_points != c.new_points]
+    return {
+        "sentence": summary.sentence(),
+        "rows": [
+            {
+                "submission": c.submission,
+                "href": feedback_href(stems[c.submission]) if c.submission in stems else "",
+                "old": format_points(c.old_points),
+                "new": format_points(c.new_points),
+                "checks": ", ".join(f"{k.exercise}::{k.check} {k.old_status} -> {k.new_status}" for k in c.checks[:5])
+                + (f" and {len(c.checks) - 5} more" if len(c.checks) > 5 else ""),
+            }
+            for c in changed[:MAX_REGRADE_ROWS]
+        ],
+    }
 
 
 def _row(result: SubmissionResult, stem: str, exercise_ids: Sequence[str]) -> StudentRow:
@@ -136,12 +171,14 @@ def _row(result: SubmissionResult, stem: str, exercise_ids: Sequence[str]) -> St
             notes.append(f"{exercise_id}: {status_words(exercise.status)}")
     if result.exercises and all(e.status == "not_started" for e in result.exercises):
         notes.append("nothing started")
+    if result.late is not None and result.late.penalty_percent:
+        notes.append(f"late: -{result.late.penalty_percent:g}% of {format_points(result.points)}")
     return StudentRow(
         name=result.submission,
         href=feedback_href(stem),
         cells=cells,
-        total=format_points(result.points),
-        total_text=f"{format_points(result.points)} / {format_points(result.max_points)}",
+        total=format_points(result.final_points),
+        total_text=f"{format_points(result.final_points)} / {format_points(result.max_points)}",
         note="; ".join(notes),
     )
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from grader.late_policy import describe
 from grader.plot_numbers import unpack_numbers
 from grader.report.class_stats import status_words
 from grader.report.gradebook_csv import format_points
@@ -80,6 +81,8 @@ class FeedbackPage:
     visible_only: bool
     exercises: list[ExerciseView]
     warnings: list[str] = field(default_factory=list)
+    late: str = ""
+    """How the submission stood against its deadline (:func:`grader.late_policy.describe`); empty without a deadline."""
 
 
 def feedback_page(
@@ -91,7 +94,7 @@ def feedback_page(
         earned = sum(float(c.points) for e in result.exercises for c in e.checks if c.visible)
         possible = sum(float(c.max_points) for e in result.exercises for c in e.checks if c.visible)
     else:
-        earned, possible = result.points, result.max_points
+        earned, possible = result.final_points, result.max_points
     return FeedbackPage(
         course_title=course_title,
         submission=result.submission,
@@ -100,6 +103,7 @@ def feedback_page(
         visible_only=visible_only,
         exercises=exercises,
         warnings=list(result.warnings),
+        late="" if visible_only else describe(result.late),
     )
 
 

@@ -33,9 +33,24 @@ def gradebook_rows(results: list[SubmissionResult], exercise_ids: list[str]) -> 
     An exercise absent from a record scores 0. ``total`` is the record's own total
     (reporters never recompute grades), so it also counts exercises not listed in ``exercise_ids``.
     """
-    rows = [["submission", *exercise_ids, "total"]]
-    rows.extend(_row(result, exercise_ids) for result in results)
+    late = any(result.late is not None for result in results)
+    rows = [["submission", *exercise_ids, "total", *LATE_COLUMNS] if late else ["submission", *exercise_ids, "total"]]
+    rows.extend(_row(result, exercise_ids) + (_late_cells(result) if late else []) for result in results)
     return rows
+
+
+LATE_COLUMNS = ("late_hours", "late_penalty_percent", "total_after_penalty")
+"""Added when the course declares a deadline: ``total`` stays the raw points the checks gave."""
+
+
+def _late_cells(result: SubmissionResult) -> list[str]:
+    if result.late is None:
+        return ["", "", format_points(result.points)]
+    return [
+        format_points(round(result.late.late_seconds / 3600, 2)),
+        format_points(result.late.penalty_percent),
+        format_points(result.final_points),
+    ]
 
 
 def _row(result: SubmissionResult, exercise_ids: list[str]) -> list[str]:

@@ -17,6 +17,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from grader.late_policy import describe
 from grader.report.records_json import write_text_atomic
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
 
@@ -60,8 +61,9 @@ def gradescope_results(result: SubmissionResult, execution_time: float | None = 
             )
     summary = ", ".join(f"{e.exercise} {e.points:g}/{e.max_points:g}" for e in result.exercises)
     document: dict[str, Any] = {
-        "score": float(result.points),
-        "output": f"{result.points:g}/{result.max_points:g} points ({summary}). Hidden checks are shown when grades are published.",
+        "score": float(result.final_points),
+        "output": f"{result.points:g}/{result.max_points:g} points ({summary}). Hidden checks are shown when grades are published."
+        + (f" Late: {describe(result.late)}." if result.late is not None and result.late.penalty_percent else ""),
         "stdout_visibility": "hidden",
         "tests": tests,
     }
