@@ -375,6 +375,8 @@ def _visible_course_data(loaded: LoadedCourse) -> dict[str, Any]:
     data.pop("checks_dir", None)
     for exercise in data["exercises"]:
         exercise.pop("mutants", None)
+        exercise.pop("release_whitelist", None)
+        exercise.pop("cpu_budget_ms", None)
         exercise["checks"] = [c for c in exercise["checks"] if c.get("visible")]
         for check in exercise["checks"]:
             check.pop("random", None)
