@@ -11,7 +11,7 @@ input. Since ``sorted[i] = x[indices[i]]``, the gradient of ``x[indices[i]]`` is
 Example: ``x = [3, 1, 2]`` gives ``sorted = [1, 2, 3]``, ``indices = [1, 2, 0]``, and the upstream
 ``[1, 10, 100]`` gives ``x.grad = [100, 1, 10]``.
 
-``RoundSTE``: the straight-through estimator. ``forward`` returns ``torch.round(x)`` (which rounds
+``RoundSTE``: the straight-through estimator. ``forward`` rounds like ``torch.round`` (which rounds
 halves to even: 2.5 -> 2, -2.5 -> -2, 0.5 -> 0); the true derivative of rounding is 0 almost
 everywhere, which would stop all learning, so ``backward`` pretends round was the identity:
 dL/dx = dL/dy.

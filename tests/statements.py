@@ -66,9 +66,9 @@ def prose_statements(texts: Iterable[str]) -> set[str]:
     """Every Python statement written inside ``texts``, normalised.
 
     Each line is cut at backticks, semicolons and sentence ends; inside each piece
-    every span that starts and ends at a word boundary and parses as Python counts
-    (the longest from each start), so "then return grad_output * 2 * i for every i"
-    yields ``return grad_output * 2 * i``.
+    every span that starts and ends at a word boundary and parses as Python counts,
+    so "then return grad_output * 2 * i for every i" yields ``return grad_output * 2 * i``
+    (and "f(x) and compute" yields ``f(x)`` as well as the prose-swallowing ``f(x) and compute``).
     """
     found: set[str] = set()
     for text in texts:
@@ -80,8 +80,25 @@ def prose_statements(texts: Iterable[str]) -> set[str]:
                 for start in _START.finditer(piece):
                     rest = piece[start.start() :]
                     for end in _words_end(rest):
-                        statements_here = _parsed(rest[:end].rstrip(".,:"))
-                        if statements_here:
-                            found |= statements_here
-                            break
+                        found |= _parsed(rest[:end].rstrip(".,:"))
     return found
+
+
+def computes_with(statement: str, name: str) -> bool:
+    """Whether ``statement`` does arithmetic with ``name`` or calls its methods (``g * 2``, ``-g``, ``g.sum(0)``).
+
+    A bare mention as an argument (``backward(ctx, grad_output)``) is a signature, and ``grad_output[0]``
+    is how PyTorch's own errors name an upstream gradient: neither counts.
+    """
+
+    def is_name(node: ast.AST) -> bool:
+        return isinstance(node, ast.Name) and node.id == name
+
+    for node in ast.walk(ast.parse(statement)):
+        if isinstance(node, ast.BinOp) and (is_name(node.left) or is_name(node.right)):
+            return True
+        if isinstance(node, ast.UnaryOp) and is_name(node.operand):
+            return True
+        if isinstance(node, ast.Attribute) and is_name(node.value):
+            return True
+    return False

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
-from statements import prose_of, prose_statements, source_statements
+from statements import computes_with, prose_of, prose_statements, source_statements
 
 from grader.course.load import load_course
 from grader.engine import EXPECTED_FILE
@@ -200,6 +200,27 @@ def test_no_statement_of_a_solution_appears_in_the_release(release: Release) -> 
         for statement in sorted(prose_statements([text]) & own.keys())
     ]
     assert leaks == [], "\n".join(leaks)
+
+
+def test_no_released_text_builds_a_gradient_from_grad_output(release: Release) -> None:
+    """The central lesson (multiply by the upstream gradient) is taught as the chain rule, never written out as code."""
+    built = sorted(
+        {
+            f"{path.relative_to(release.out)}: {statement!r}"
+            for path, text in _released_texts(release)
+            for statement in prose_statements([text])
+            if computes_with(statement, "grad_output")
+        }
+    )
+    assert built == [], "\n".join(built)
+
+
+def test_a_statement_computing_with_grad_output_is_told_from_a_signature() -> None:
+    assert computes_with("return grad_output * 2 * i", "grad_output")
+    assert computes_with("g = grad_output.sum(0)", "grad_output")
+    assert computes_with("return -grad_output", "grad_output")
+    assert not computes_with("backward(ctx, grad_output)", "grad_output")
+    assert not computes_with("grad_output[0]", "grad_output")
 
 
 def test_statements_are_found_in_prose_whatever_the_spacing() -> None:
