@@ -9,6 +9,7 @@ import json
 import shutil
 import sys
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -16,9 +17,10 @@ from typing import Any
 import yaml
 
 from grader.checks.judge import Observations
+from grader.course.cost import budget_verdicts, reference_cpu_ms
 from grader.course.load import LoadedCourse
 from grader.engine import EXPECTED_FILE, GradeOptions, GradeRun, Progress, course_submission, grade, grade_stream
-from grader.errors import UsageError
+from grader.errors import CourseError, UsageError
 from grader.evaluate import evaluate_baseline, mutant_path
 from grader.executors import weakest
 from grader.fingerprint import course_fingerprint, submission_fingerprint
@@ -225,8 +227,9 @@ def validate(loaded: LoadedCourse, parallel: int = 2) -> ValidationReport:
     """``grade validate``: the course tests itself.
 
     Solutions must score full marks on every check, stubs must score 0 as
-    "not started", and every mutant must fail at least one check and be named
-    there by its own hint.
+    "not started", every mutant must fail at least one check and be named
+    there by its own hint, and each exercise's checks must cost the reference
+    solution no more CPU than the exercise's ``cpu_budget_ms``.
     """
     report = ValidationReport()
     course = loaded.course
@@ -250,8 +253,15 @@ def validate(loaded: LoadedCourse, parallel: int = 2) -> ValidationReport:
             sources[exercise.id] = read_source(path)
             submissions.append(Submission(name=f"mutant {exercise.id}/{mutant.name}", path=path.parent, sources=sources))
     # The course tests itself: the solutions and mutants really run (no cached baseline is read), and the
-    # fresh baseline is stored, so the next `grade run` starts warm.
-    run = grade(loaded, submissions, GradeOptions(parallel=parallel, baseline_cache="refresh"))
+    # fresh baseline is stored, so the next `grade run` starts warm. Meanwhile a child process measures what
+    # the checks cost on the reference (CPU time, so the grading beside it hardly disturbs the number).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        costs = pool.submit(reference_cpu_ms, loaded)
+        run = grade(loaded, submissions, GradeOptions(parallel=parallel, baseline_cache="refresh"))
+    try:
+        cost_lines = budget_verdicts(loaded, costs.result())
+    except CourseError as error:
+        cost_lines = [(False, problem) for problem in error.problems]
     by_name = {r.submission: r for r in run.results}
     solutions = by_name["solutions"]
     for result in solutions.exercises:
@@ -284,6 +294,8 @@ def validate(loaded: LoadedCourse, parallel: int = 2) -> ValidationReport:
                 )
             else:
                 report.add(True, f"{exercise.id}/{mutant.name}: caught by {_names(failed)}; hint given in {named[0].name}")
+    for ok, text in cost_lines:
+        report.add(ok, text)
     return report
 
 
