@@ -18,11 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 
 from grader.errors import CourseError, GraderError
 from grader.platforms import verbs as platform_verbs
 from grader.results import EXIT_CHECKS_FAILED, EXIT_GRADER_FAILED, EXIT_OK, EXIT_USAGE
 from grader.sandbox.client import prestart
+from grader.text_safety import printable_lines
 
 if TYPE_CHECKING:
     from grader.course.load import LoadedCourse
@@ -125,8 +127,9 @@ def main(argv: list[str] | None = None) -> int:
             errors.print(f"  {problem}", markup=False)
         return EXIT_USAGE
     except GraderError as error:
-        errors.print(f"[bold red]error:[/] {error}", markup=True) if error.exit_code == EXIT_USAGE else errors.print(
-            f"[bold red]the grader failed:[/] {error}", markup=True
+        said = escape(printable_lines(str(error)))  # may quote a submission's name or a worker's words: shown as text
+        errors.print(f"[bold red]error:[/] {said}", markup=True) if error.exit_code == EXIT_USAGE else errors.print(
+            f"[bold red]the grader failed:[/] {said}", markup=True
         )
         return error.exit_code
     except KeyboardInterrupt:

@@ -31,6 +31,7 @@ from grader.report.records_json import read_submission_json, safe_file_stem, wri
 from grader.results import CheckResult, SubmissionResult
 from grader.sandbox.client import ForkServer
 from grader.submissions import SourceFile, Submission, discover, load_submission, read_source
+from grader.text_safety import printable_lines
 
 
 def exercise_ids(loaded: LoadedCourse) -> list[str]:
@@ -95,8 +96,9 @@ def run_class(
     ids = exercise_ids(loaded)
     given = {s.name: s for s in submissions or []}
     """Submissions read by the caller (notebooks): graded as given, since their folder alone does not name them."""
+    max_bytes = loaded.course.defaults.max_submission_kb * 1024
     if submissions is None:
-        submissions = discover(paths, ids)
+        submissions = discover(paths, ids, max_bytes)
     stems = [safe_file_stem(s.name) for s in submissions]
     clashes = sorted({stem for stem in stems if stems.count(stem) > 1})
     if clashes:
@@ -125,7 +127,7 @@ def run_class(
     def sources_to_grade() -> Iterator[Submission]:
         for name, folder in to_grade:
             # read again, a chunk at a time (what is graded is what is fingerprinted), unless the caller read it
-            submission = given[name] if name in given else load_submission(folder, ids)
+            submission = given[name] if name in given else load_submission(folder, ids, max_bytes)
             keys[submission.name] = submission_fingerprint(course_key, submission)
             yield submission
 
@@ -136,7 +138,7 @@ def run_class(
 
     def append_report(text: str) -> None:
         with report_path.open("a", encoding="utf-8") as handle:
-            handle.write(text)
+            handle.write(printable_lines(text))  # names and messages are the students': no escape reaches a `cat`
 
     isolation = grade_stream(loaded, sources_to_grade(), options, store, append_report) if to_grade else ""
     gradebook, results = rebuild_outputs(out, loaded, list(records.values()), _selected(loaded, options))

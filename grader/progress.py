@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from grader.commands import ClassPlan
 from grader.report.gradebook_csv import format_points
 from grader.results import SubmissionResult
+from grader.text_safety import one_line
 
 
 class ClassProgress:
@@ -77,8 +78,9 @@ class ClassProgress:
             self._bar.update(self._task, advance=1, rate=f"{rate:.1f}/s")
             return
         left = (self.total - self.done) / rate if rate > 0 else 0.0
+        name = one_line(result.submission, 200)  # a folder name may hold escapes or newlines: shown, never obeyed
         self.console.print(
-            f"[{self.done}/{self.total}] {result.submission}: {format_points(result.points)}/{format_points(result.max_points)}"
+            f"[{self.done}/{self.total}] {name}: {format_points(result.points)}/{format_points(result.max_points)}"
             f" ({rate:.1f}/s, about {left:.0f} s left)",
             markup=False,
             highlight=False,

@@ -31,6 +31,7 @@ from typing import Any
 
 import pytest
 
+from grader.checks.envelope import INTERFERENCE, Interference, check_envelope
 from grader.checks.judge import MutantBehaviour, Observations, judge_check
 from grader.compare import decoding_once
 from grader.errors import GraderError
@@ -40,6 +41,7 @@ from grader.results import CheckResult, CheckStatus
 from grader.sandbox.client import ForkServer, Job, Module
 from grader.sandbox.wire import decode_value, encode
 from grader.submissions import Submission
+from grader.text_safety import one_line
 
 _handle_jobs = itertools.count(10**9)
 
@@ -56,7 +58,9 @@ class JudgeTask:
     observations: Observations
     reference: Observations
     mutants: tuple[MutantBehaviour, ...]
-    unfinished: str
+    unfinished: str | None
+    """Why the worker stopped before answering every probe; ``None`` when it answered them all, so that a missing
+    observation is interference (see :func:`grader.checks.judge.judge_check`)."""
 
 
 class StudentError(AssertionError):
@@ -103,7 +107,11 @@ class StudentHandle:
         observation = runs[0].modules[0].observations.get("custom") if runs[0].modules else None
         if observation is None:
             raise StudentError(f"{exercise}.py did not answer ({runs[0].status})")
-        call = observation["calls"][0]
+        try:
+            check_envelope(probe, observation)
+        except Interference as interference:
+            raise StudentError(f"{INTERFERENCE} ({interference})") from None
+        call = observation if "error" in observation else observation["calls"][0]  # the module itself failed, or the call
         if "error" in call:
             error = call["error"]
             if error.get("type") == "NotImplementedError":
@@ -209,7 +217,7 @@ class GradingPlugin:
         for task in self.tasks:
             by_submission.setdefault(task.submission, []).append(task)
         for name, tasks in by_submission.items():
-            item = SubmissionItem.from_parent(session, name=name, tasks=tasks, sink=self.results, broken=self.broken)
+            item = SubmissionItem.from_parent(session, name=one_line(name), tasks=tasks, sink=self.results, broken=self.broken)
             items.append(item)
 
     def pytest_report_teststatus(self, report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, str] | None:
@@ -223,7 +231,7 @@ class GradingPlugin:
         """One line per check that did not pass, for whom (the instructor's grep-able record of the session),
         then the grader's own failures with their tracebacks."""
         lines = [
-            f"{result.status.upper()} {submission}::{exercise}::{name} - {_first_line(result.message)}"
+            f"{result.status.upper()} {one_line(submission)}::{exercise}::{one_line(name)} - {one_line(_first_line(result.message))}"
             for (submission, exercise, name), result in itertools.chain(self.results.items(), self.custom.items())
             if not result.passed
         ]
@@ -233,7 +241,8 @@ class GradingPlugin:
         if self.broken:
             terminalreporter.write_sep("=", "checks the grader could not judge")
             for (submission, exercise, name), trace in self.broken.items():
-                terminalreporter.write(f"ERROR {submission}::{exercise}::{name} - the grader could not judge this check\n{trace}\n")
+                who = f"{one_line(submission)}::{exercise}::{name}"
+                terminalreporter.write(f"ERROR {who} - the grader could not judge this check\n{trace}\n")
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:

@@ -21,6 +21,7 @@ variable                   meaning                                default
 
 from __future__ import annotations
 
+import os
 import shutil
 import stat
 import time
@@ -134,10 +135,12 @@ def build_bundle(loaded: LoadedCourse, out: Path) -> list[str]:
 
 def read_submission(folder: Path, exercise_ids: list[str]) -> Submission:
     """Gradescope's upload: the exercise ``.py`` files (at the top, under ``exercises/`` or one folder down), or notebooks."""
-    candidates = [folder, *sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith((".", "__")))]
+    children = (p for p in folder.iterdir() if p.is_dir() and not p.is_symlink() and not p.name.startswith((".", "__")))
+    candidates = [folder, *sorted(children)]
     for candidate in candidates:
         for modules in (candidate, candidate / "exercises"):
-            if any((modules / f"{e}.py").is_file() for e in exercise_ids):
+            # a link is looked at, not followed: load_submission refuses it with a message
+            if any(os.path.lexists(modules / f"{e}.py") for e in exercise_ids):
                 found = load_submission(modules, exercise_ids)
                 return Submission(name="submission", path=found.path, sources=found.sources)
     if any(folder.rglob("*.ipynb")):

@@ -18,6 +18,7 @@ from grader.course.load import LoadedCourse
 from grader.errors import UsageError
 from grader.results import EXIT_OK
 from grader.submissions import Submission
+from grader.text_safety import one_line
 
 NBGRADER_MISSING = "nbgrader is not installed: install the optional extra with `pip install -c constraints.txt -e '.[nbgrader]'`"
 
@@ -107,7 +108,8 @@ def run_submissions(loaded: LoadedCourse, args: argparse.Namespace) -> tuple[lis
         return None, None
     ids = [e.id for e in loaded.course.exercises]
     assignment = choose_assignment(submitted, args.assignment, loaded.course.course)
-    return discover(submitted, assignment, ids), NbgraderTree(course_dir=submitted.parent, assignment=assignment)
+    submissions = discover(submitted, assignment, ids, loaded.course.defaults.max_submission_kb * 1024)
+    return submissions, NbgraderTree(course_dir=submitted.parent, assignment=assignment)
 
 
 def after_run(results: list[Any], args: argparse.Namespace, out: Path, tree: NbgraderTree | None, console: Console) -> None:
@@ -129,7 +131,7 @@ def after_run(results: list[Any], args: argparse.Namespace, out: Path, tree: Nbg
             markup=False,
         )
         if report.unmatched:
-            console.print(f"  not in the gradebook (no such grade cell): {', '.join(report.unmatched)}", markup=False)
+            console.print(f"  not in the gradebook (no such grade cell): {', '.join(map(one_line, report.unmatched))}", markup=False)
 
 
 __all__ = ["NbgraderTree", "add_parsers", "add_run_options", "after_run", "run_platform_verb", "run_submissions"]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from grader.report.records_json import write_text_atomic
 from grader.results import SubmissionResult
+from grader.text_safety import csv_cell
 
 
 def format_points(value: float) -> str:
@@ -27,7 +28,7 @@ def format_points(value: float) -> str:
 
 
 def gradebook_rows(results: list[SubmissionResult], exercise_ids: list[str]) -> list[list[str]]:
-    """Header plus one row per submission, as the CSV will hold them.
+    """Header plus one row per submission, as the CSV will hold them (student text neutralised, :func:`csv_cell`).
 
     An exercise absent from a record scores 0. ``total`` is the record's own total
     (reporters never recompute grades), so it also counts exercises not listed in ``exercise_ids``.
@@ -40,14 +41,16 @@ def gradebook_rows(results: list[SubmissionResult], exercise_ids: list[str]) -> 
 def _row(result: SubmissionResult, exercise_ids: list[str]) -> list[str]:
     earned = {exercise.exercise: exercise.points for exercise in result.exercises}
     cells = [format_points(earned.get(exercise_id, 0.0)) for exercise_id in exercise_ids]
-    return [result.submission, *cells, format_points(result.points)]
+    return [csv_cell(result.submission), *cells, format_points(result.points)]
 
 
 def write_gradebook(path: Path, results: list[SubmissionResult], exercise_ids: list[str]) -> None:
     """Write the gradebook CSV (UTF-8, ``csv`` module quoting) to ``path``, replacing it atomically.
 
-    The submission name is written exactly as recorded (spaces, commas, non-ASCII kept and
-    quoted by the ``csv`` module) so rows can be matched back to students.
+    The submission name is written as recorded (spaces, commas, non-ASCII kept and quoted by
+    the ``csv`` module) so rows can be matched back to students, except that a name a spreadsheet
+    would run as a formula (``=HYPERLINK(...)``, ``+1``, ``@SUM``) gets a leading ``'``; the JSON
+    record keeps the real name.
     """
     buffer = io.StringIO(newline="")
     csv.writer(buffer).writerows(gradebook_rows(results, exercise_ids))

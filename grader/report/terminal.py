@@ -22,6 +22,7 @@ from rich.text import Text
 
 from grader.report.gradebook_csv import format_points
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
+from grader.text_safety import one_line
 
 OUTPUT_LINES_SHOWN = 20
 """A student's printed output is capped here: enough to recognise it, short enough to keep the checks on screen."""
@@ -226,7 +227,7 @@ def _summary_table(results: list[SubmissionResult], exercise_ids: list[str], con
 
 def _summary_row(result: SubmissionResult, exercise_ids: list[str], console: Console) -> list[Text]:
     exercises = [_exercise_status(result, exercise_id) for exercise_id in exercise_ids]
-    cells = [Text(_clean(console, result.submission))]
+    cells = [Text(_clean(console, one_line(result.submission)))]
     cells += [Text("-", style="dim") if e is None else Text(format_points(e.points)) for e in exercises]
     cells.append(Text(_fraction(result.points, result.max_points), style="bold"))
     cells.append(Text(_clean(console, _row_notes(exercise_ids, exercises)), style="yellow"))
