@@ -15,6 +15,7 @@ machine, not the course's cost.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -80,8 +81,6 @@ def budget_verdicts(loaded: LoadedCourse, costs: dict[str, float]) -> list[tuple
 def _cpu_seconds_of_one_pass(module: dict[str, Any]) -> float:
     """In a fork of this warm process, as a worker is forked from the warm server: import the solution
     and answer every probe. The CPU seconds the fork spent (first-use costs a worker pays included)."""
-    import os
-
     from grader.sandbox import worker
 
     read_end, write_end = os.pipe()
@@ -91,10 +90,9 @@ def _cpu_seconds_of_one_pass(module: dict[str, Any]) -> float:
         try:
             os.close(read_end)
             sink = os.open(os.devnull, os.O_WRONLY)
-            worker.RESULT_FD = sink  # the observations are not needed here, only their cost
             os.dup2(sink, 1)  # nor the solution's prints
             started = time.process_time()
-            worker.run_module(0, module["name"], module["path"], module["probes"])
+            worker.run_module(module["name"], module["path"], module["probes"])
             os.write(write_end, repr(time.process_time() - started).encode())
             code = 0
         finally:
@@ -111,8 +109,12 @@ def _cpu_seconds_of_one_pass(module: dict[str, Any]) -> float:
 def _main() -> None:
     """Child side: read the request on stdin, print ``{exercise: ms}`` as the last line of stdout."""
     from grader.sandbox.forkserver import warm_up
+    from grader.sandbox.protocol import RESULT_FD
 
     request = json.loads(sys.stdin.read())
+    # The worker writes its observations on RESULT_FD: they are not needed here, only their cost. Taken
+    # before any pipe is made, so no pipe of a pass can land on that number.
+    os.dup2(os.open(os.devnull, os.O_WRONLY), RESULT_FD)
     warm_up()
     costs: dict[str, float] = {}
     for module in request["modules"]:
