@@ -115,6 +115,8 @@ def run_class(
         records[submission.name] = path
         if force or _stored_fingerprint(path) != submission_fingerprint(course_key, submission):
             to_grade.append((submission.name, submission.path))
+    if to_grade and not loaded.course.released:
+        _refuse_a_failing_solution(loaded, options)
     plan = ClassPlan(total=len(submissions), to_grade=len(to_grade), skipped=len(submissions) - len(to_grade))
     del submissions  # from here on one chunk of sources at a time
     if on_plan is not None:
@@ -151,6 +153,26 @@ def run_class(
         skipped=plan.skipped,
         reports=write_reports(out, loaded),
     )
+
+
+def _refuse_a_failing_solution(loaded: LoadedCourse, options: GradeOptions) -> None:
+    """A check the course's own solution fails would take its points from every student: refuse to grade.
+
+    The solutions are graded first, like one more submission (their baseline is the run's, usually cached).
+    """
+    solutions = course_submission("solutions", loaded.root, "solutions", exercise_ids(loaded))
+    checked = grade(loaded, [solutions], GradeOptions(exercises=options.exercises, time_limit=options.time_limit))
+    failing = [
+        f"{e.exercise}/{c.name}: {c.message or c.status}" for r in checked.results for e in r.exercises for c in e.checks if not c.passed
+    ]
+    if failing:
+        raise CourseError(
+            [
+                f"the course's own solution fails {len(failing)} check(s), which would take those points from every student; "
+                "fix course.yaml or the solution first (`grade validate` lists them all)",
+                *failing[:5],
+            ]
+        )
 
 
 def _stored_fingerprint(path: Path) -> str | None:
