@@ -31,7 +31,7 @@ def manual_partials(u0: float, v0: float) -> tuple[float, float]:
 
     Docs (what autograd would do): https://pytorch.org/docs/stable/notes/autograd.html
     """
-    raise NotImplementedError("return (v + 2u, u + 3v**2) as two floats, computed by hand")
+    raise NotImplementedError("not started: manual_partials (see its docstring)")
 
 
 def manual_scaled_sin_derivative(x0: float) -> float:
@@ -45,4 +45,4 @@ def manual_scaled_sin_derivative(x0: float) -> float:
 
     Docs: https://docs.python.org/3/library/math.html#math.cos
     """
-    raise NotImplementedError("return math.cos(x / 2**1.5) / 2**1.5 for x = float(x0)")
+    raise NotImplementedError("not started: manual_scaled_sin_derivative (see its docstring)")

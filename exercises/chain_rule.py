@@ -9,12 +9,12 @@ def derivative_scaled_sin(x0: float) -> torch.Tensor:
     2 * sqrt(2) = 2**1.5. By the chain rule
     dy/dx = cos(x / 2**1.5) * d/dx (x / 2**1.5) = cos(x / 2**1.5) / 2**1.5,
     which is about -0.2469 at x0 = 100. Autograd applies the chain rule for
-    you: build y from a leaf that requires grad, call ``y.backward()`` and
-    return the leaf's ``.grad``.
+    you: build y from a leaf that requires grad, call ``backward()`` on y and
+    read the derivative from the leaf's ``.grad``.
 
     Use ``torch.sin`` (``math.sin`` turns the tensor into a Python float and
     leaves the graph), and cast x0 with ``float`` because it may be an int.
 
     Docs: https://pytorch.org/docs/stable/generated/torch.sin.html
     """
-    raise NotImplementedError("build y = torch.sin(x / 2**1.5) from a leaf x, backpropagate and return x.grad")
+    raise NotImplementedError("not started: derivative_scaled_sin (see its docstring: let autograd apply the chain rule)")

@@ -17,23 +17,23 @@ def detached_product_grad(x: torch.Tensor) -> torch.Tensor:
     """Return dz/dx for z = u * x with u = (x * x).detach(), element by element, as a tensor shaped like x.
 
     x is the caller's float tensor (any shape, not requiring grad). Make your
-    own leaf ``leaf = x.detach().clone().requires_grad_(True)``, build
-    ``u = (leaf * leaf).detach()`` and ``z = u * leaf``, call
-    ``z.sum().backward()`` (each z[i] depends on leaf[i] only) and return
-    ``leaf.grad``.
+    own leaf: a detached copy of x (``Tensor.clone``) that requires grad
+    (``Tensor.requires_grad_``). Build u and z from it as above; z is not a
+    scalar, so call backward on its sum (each z[i] depends on the leaf's i-th
+    element only) and read the gradient from the leaf's ``.grad``.
 
     Never change the caller's x. Beware: ``x.detach()`` and ``x.data`` do NOT
     copy; they share x's memory, so ``u = x.detach(); u *= u`` squares the
     caller's tensor. ``.data`` is worse: it also hides the change from
     autograd's version counter, so a wrong gradient can follow without any
-    error. Compute out of place: ``u = (leaf * leaf).detach()``.
+    error. Compute out of place: detach the finished product.
     """
-    raise NotImplementedError("leaf copy of x; u = (leaf * leaf).detach(); z = u * leaf; z.sum().backward(); return leaf.grad")
+    raise NotImplementedError("not started: detached_product_grad (see its docstring)")
 
 
 def full_product_grad(x: torch.Tensor) -> torch.Tensor:
     """Return dz/dx for z = x * x * x (nothing detached), as a tensor shaped like x: 3 * x**2.
 
-    Same recipe as above with ``z = leaf * leaf * leaf``; do not change x.
+    Same recipe as above with z = x³ built from your leaf; do not change x.
     """
-    raise NotImplementedError("leaf copy of x; z = leaf * leaf * leaf; z.sum().backward(); return leaf.grad")
+    raise NotImplementedError("not started: full_product_grad (see its docstring)")

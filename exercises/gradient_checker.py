@@ -29,16 +29,16 @@ def numerical_gradient(f, x: torch.Tensor, h: float = 1e-5) -> torch.Tensor:
     Example: for f(x) = sum(sin(x / 2**1.5)) at x = [100.0] the result is
     about [-0.246875366439], which autograd confirms (cos(100 / 2**1.5) / 2**1.5).
 
-    - Evaluate f on a float64 copy of x, whatever x's dtype:
-      ``point = x.detach().to(torch.float64).clone()``. Without ``.clone()``,
-      ``x.to(torch.float64)`` returns x itself when x is already float64.
-    - Perturb one element at a time (``flat = point.view(-1)`` lets you index
-      any shape), and put it back from its saved value: ``old + h - h`` is not
-      always exactly ``old`` in floating point.
+    - Evaluate f on a float64 copy of x, whatever x's dtype: a detached
+      float64 tensor that is a real copy (``Tensor.to`` returns x itself when x
+      is already float64; ``Tensor.clone`` copies).
+    - Perturb one element at a time (a flat view of the copy, ``Tensor.view``,
+      lets you index any shape), and put it back from its saved value:
+      ``old + h - h`` is not always exactly ``old`` in floating point.
     - The caller's x must be unchanged when you return.
     - Use the h you are given.
     """
-    raise NotImplementedError("central differences on a float64 copy of x, one element at a time")
+    raise NotImplementedError("not started: numerical_gradient (see its docstring)")
 
 
 def rel_error(a, b) -> float:
@@ -54,4 +54,4 @@ def rel_error(a, b) -> float:
     usually has a relative error below 1e-7 against autograd; above 1e-2 the
     gradient is probably wrong.
     """
-    raise NotImplementedError("max of |a - b| / clamp(|a| + |b|, min=1e-8), in float64, as a Python float")
+    raise NotImplementedError("not started: rel_error (see its docstring)")

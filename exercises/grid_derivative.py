@@ -6,7 +6,7 @@ from matplotlib.figure import Figure
 
 
 def square_and_derivative(start: float = -10.0, end: float = 10.0, steps: int = 10) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return (x, y, dydx) as numpy arrays, with y = x**2 and dydx = 2x.
+    """Return (x, y, dydx) as numpy arrays, with y = x² and dydx = 2x.
 
     Take ``x = torch.linspace(start, end, steps, requires_grad=True)``.
     ``backward()`` needs a scalar, so backpropagate ``torch.sum(x**2)``:
@@ -19,11 +19,11 @@ def square_and_derivative(start: float = -10.0, end: float = 10.0, steps: int = 
     Docs: https://pytorch.org/docs/stable/generated/torch.linspace.html
     and https://pytorch.org/docs/stable/generated/torch.Tensor.detach.html
     """
-    raise NotImplementedError("backpropagate torch.sum(x**2) over torch.linspace(...) and return x, y and x.grad as numpy arrays")
+    raise NotImplementedError("not started: square_and_derivative (see its docstring)")
 
 
 def plot_square_and_derivative(start: float = -10.0, end: float = 10.0, steps: int = 10) -> Figure:
-    """Plot y = x**2 and its derivative against x and return the figure.
+    """Plot y = x² and its derivative against x and return the figure.
 
     Draw two lines on one axes, labelled ``"function"`` and ``"derivative"``,
     label the x axis ``"x"`` and add a legend. Create the figure with
@@ -33,4 +33,4 @@ def plot_square_and_derivative(start: float = -10.0, end: float = 10.0, steps: i
 
     Docs: https://matplotlib.org/stable/api/_as_gen/matplotlib.figure.Figure.html
     """
-    raise NotImplementedError("plot the two lines with labels 'function' and 'derivative', set the x label and return the figure")
+    raise NotImplementedError("not started: plot_square_and_derivative (see its docstring)")

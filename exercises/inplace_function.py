@@ -4,16 +4,17 @@ Implement ``MulInplace`` so that ``out = MulInplace.apply(x, k)`` multiplies the
 Python number ``k`` IN PLACE and returns ``x`` itself. This exercise uses the combined style:
 ``forward(ctx, x, k)`` receives ``ctx`` directly.
 
-An in-place Function must tell autograd which input it modified: call ``ctx.mark_dirty(x)``
-in ``forward`` and return ``x``. Autograd then
+An in-place Function must tell autograd which input it modified, with ``ctx.mark_dirty``
+in ``forward``, and return that very tensor. Autograd then
 
 - bumps ``x``'s version counter (so any other node that saved the old ``x`` will complain
   instead of silently using the new values),
 - makes ``x``'s ``grad_fn`` your ``MulInplaceBackward``: the history of ``x`` now ends with
   your multiplication.
 
-The gradient: d(k * x)/dx = k, so ``backward(ctx, grad_output)`` returns ``grad_output * k`` for
-``x`` and ``None`` for ``k`` (a number, not a tensor). Keep ``k`` as ``ctx.k``.
+The gradient: d(kx)/dx = k, so by the chain rule dL/dx = dL/dout · k, with dL/dout the
+``grad_output`` that ``backward`` receives; ``k`` is a number, not a tensor, so its gradient is
+``None``. Backward needs ``k``: keep it as an attribute of ``ctx``.
 
 Worked example::
 
@@ -46,10 +47,10 @@ class MulInplace(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: torch.Tensor, k: float) -> torch.Tensor:
-        """Multiply x by k in place (x.mul_(k)), mark it dirty, keep k on ctx, return x."""
-        raise NotImplementedError("x.mul_(k); ctx.mark_dirty(x); ctx.k = k; return x")
+        """Multiply x by k in place (``Tensor.mul_``), mark it dirty, keep k on ctx, return the modified x."""
+        raise NotImplementedError("not started: MulInplace.forward (see the module docstring)")
 
     @staticmethod
     def backward(ctx, grad_output):
         """Return (gradient for x, None for k)."""
-        raise NotImplementedError("return grad_output * ctx.k, None")
+        raise NotImplementedError("not started: MulInplace.backward (see the module docstring: the chain rule)")

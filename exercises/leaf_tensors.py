@@ -18,4 +18,4 @@ def build_graph(x0: float) -> dict[str, torch.Tensor]:
 
     Docs: https://pytorch.org/docs/stable/generated/torch.Tensor.is_leaf.html
     """
-    raise NotImplementedError("return {'x': leaf x, 'y': x**2, 'z': y.detach()}")
+    raise NotImplementedError("not started: build_graph (see its docstring)")

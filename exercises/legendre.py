@@ -31,16 +31,19 @@ class LegendrePolynomial3(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, input: torch.Tensor) -> torch.Tensor:
-        """Return 0.5 * (5 * input**3 - 3 * input), saving ``input`` with ``ctx.save_for_backward``."""
-        raise NotImplementedError("save input with ctx.save_for_backward(input) and return 0.5 * (5 * input**3 - 3 * input)")
+        """Return P3(input) = ½(5x³ - 3x) element by element, keeping what backward needs via ``ctx.save_for_backward``."""
+        raise NotImplementedError("not started: LegendrePolynomial3.forward (see its docstring)")
 
     @staticmethod
     def backward(ctx, grad_output: torch.Tensor) -> torch.Tensor:
-        """Return dL/dinput = grad_output * P3'(input) = grad_output * 1.5 * (5 * input**2 - 1).
+        """Return dL/dinput, given grad_output = dL/dP3.
 
-        Use the saved INPUT (``(input,) = ctx.saved_tensors``), not the output P3(input).
+        Chain rule: dL/dinput = dL/dP3 · P3'(input), with P3'(x) = 1.5(5x² - 1),
+        element by element. P3' is a function of the INPUT: get it back from
+        ``ctx.saved_tensors``, not from the output P3(input).
+        Worked value: at input 0.5 with grad_output 2, dL/dinput = 2 · 0.375 = 0.75.
         """
-        raise NotImplementedError("read input from ctx.saved_tensors and return grad_output * 1.5 * (5 * input**2 - 1)")
+        raise NotImplementedError("not started: LegendrePolynomial3.backward (see its docstring: the chain rule)")
 
 
 def fit_legendre(steps: int = 2000) -> dict[str, float]:

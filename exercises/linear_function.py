@@ -9,11 +9,11 @@ of shape (out,), the layer computes
 
     output = input @ weight.T + bias            shape (N, out)
 
-Given ``grad_output`` = dL/doutput (shape (N, out)), the chain rule gives
+Given G = dL/doutput (``grad_output``, shape (N, out)), the chain rule gives
 
-    grad_input  = grad_output @ weight          shape (N, in)
-    grad_weight = grad_output.T @ input         shape (out, in)
-    grad_bias   = grad_output.sum(0)            shape (out,)   (the bias was broadcast over N rows)
+    dL/dinput  = G W             shape (N, in)
+    dL/dweight = Gᵀ X            shape (out, in)
+    dL/dbias   = Σ over rows of G  shape (out,)   (the bias was broadcast over N rows)
 
 Worked example (the values the visible checks use): with
 ``X = [[1, 2], [3, 4], [5, 6]]``, ``W = [[1, 0], [0, 1], [1, -1]]``, ``B = [0.5, -0.5, 1]``
@@ -52,15 +52,15 @@ class LinearFunction(torch.autograd.Function):
 
         In this style forward has no ``ctx`` argument: it only computes.
         """
-        raise NotImplementedError("return input.mm(weight.t()), plus bias when it is given")
+        raise NotImplementedError("not started: LinearFunction.forward (see its docstring)")
 
     @staticmethod
     def setup_context(ctx, inputs, output):
         """Save what backward needs: ``inputs`` is the tuple (input, weight, bias).
 
-        Use ``ctx.save_for_backward(input, weight, bias)`` (None is allowed there).
+        Pass the tensors to ``ctx.save_for_backward`` (None is allowed there).
         """
-        raise NotImplementedError("unpack inputs and save them with ctx.save_for_backward")
+        raise NotImplementedError("not started: LinearFunction.setup_context (see its docstring)")
 
     @staticmethod
     def backward(ctx, grad_output):
@@ -68,9 +68,9 @@ class LinearFunction(torch.autograd.Function):
 
         Check ``ctx.needs_input_grad[0]``, ``[1]`` and ``[2]`` before computing each one.
         """
-        raise NotImplementedError("return grad_output @ weight, grad_output.T @ input, grad_output.sum(0) (or None)")
+        raise NotImplementedError("not started: LinearFunction.backward (see the module docstring: the chain rule)")
 
 
 def linear(input: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
-    """The functional form, like torch.nn.functional.linear: call LinearFunction.apply."""
-    raise NotImplementedError("return LinearFunction.apply(input, weight, bias)")
+    """The functional form, like torch.nn.functional.linear: it goes through your Function's ``apply``."""
+    raise NotImplementedError("not started: linear (see its docstring)")

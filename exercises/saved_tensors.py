@@ -34,23 +34,23 @@ class ScaledSin(torch.autograd.Function):
     def forward(ctx, x: torch.Tensor, c: float) -> torch.Tensor:
         """Return sin(x / c).
 
-        Save the tensor with ``ctx.save_for_backward(x)``; ``c`` is not a
-        tensor, so keep it as an attribute: ``ctx.c = c``.
+        Tensors go through ``ctx.save_for_backward``; ``c`` is a Python float,
+        not a tensor, so keep it as an attribute of ``ctx`` instead.
         """
-        raise NotImplementedError("save x with ctx.save_for_backward(x), keep ctx.c = c, return torch.sin(x / c)")
+        raise NotImplementedError("not started: ScaledSin.forward (see its docstring)")
 
     @staticmethod
     def backward(ctx, grad_output: torch.Tensor) -> tuple[torch.Tensor, None]:
         """Return one gradient per forward input: (dL/dx, None).
 
-        Chain rule: dy/dx = cos(x / c) * (1 / c), so
-        dL/dx = grad_output * cos(x / c) / c. Do not forget the inner factor 1 / c.
+        Chain rule: dy/dx = cos(x / c) · (1 / c) (do not forget the inner
+        factor 1 / c), and dL/dx = dL/dy · dy/dx with dL/dy = ``grad_output``.
         ``c`` is a Python float, not a tensor: its gradient must be ``None``
         (a tensor there makes autograd raise "returned a gradient different
         than None at position 2").
         At x = 100, c = 2**1.5 and grad_output = 1: y = -0.7158354760, dL/dx = -0.2468753661.
         """
-        raise NotImplementedError("read x from ctx.saved_tensors and return grad_output * torch.cos(x / ctx.c) / ctx.c, None")
+        raise NotImplementedError("not started: ScaledSin.backward (see its docstring: the chain rule)")
 
 
 class Exp(torch.autograd.Function):
@@ -58,14 +58,14 @@ class Exp(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x: torch.Tensor) -> torch.Tensor:
-        """Return exp(x), saving the result: ``ctx.save_for_backward(result)``."""
-        raise NotImplementedError("compute result = torch.exp(x), save it with ctx.save_for_backward(result), return it")
+        """Return exp(x), passing the RESULT (not x) to ``ctx.save_for_backward``."""
+        raise NotImplementedError("not started: Exp.forward (see its docstring)")
 
     @staticmethod
     def backward(ctx, grad_output: torch.Tensor) -> torch.Tensor:
-        """Return dL/dx = grad_output * exp(x), where exp(x) is the saved result.
+        """Return dL/dx = dL/dy · exp(x), with dL/dy = ``grad_output``.
 
-        The saved result IS exp(x): multiply by it, do not take exp of it again.
+        The tensor you saved (from ``ctx.saved_tensors``) IS exp(x): use it, do not take exp of it again.
         At x = 1 the value, the first and the second derivative all equal e = 2.7182818285.
         """
-        raise NotImplementedError("read result from ctx.saved_tensors and return grad_output * result")
+        raise NotImplementedError("not started: Exp.backward (see its docstring: the chain rule)")

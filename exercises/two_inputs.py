@@ -3,10 +3,10 @@
 ``f = Poly2.apply(u, v)``. With two inputs, ``backward`` returns two
 gradients, in the order of forward's arguments: ``(dL/du, dL/dv)``.
 
-By hand: df/du = v + 2u and df/dv = u + 3v**2. With the upstream gradient
-grad_output = dL/df, the chain rule gives
+By hand: ∂f/∂u = v + 2u and ∂f/∂v = u + 3v². Backward receives the upstream
+gradient dL/df (``grad_output``), and the chain rule gives
 
-    dL/du = grad_output * (v + 2u)        dL/dv = grad_output * (u + 3v**2)
+    dL/du = dL/df · ∂f/∂u        dL/dv = dL/df · ∂f/∂v
 
 At (u, v) = (2, 4): f = 76 and, with grad_output = 2, (dL/du, dL/dv) = (16, 100).
 
@@ -27,17 +27,16 @@ class Poly2(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-        """Return u*v + u**2 + v**3, saving both inputs with ``ctx.save_for_backward(u, v)``."""
-        raise NotImplementedError("save u and v with ctx.save_for_backward(u, v) and return u * v + u**2 + v**3")
+        """Return f(u, v) = uv + u² + v³, passing both inputs to ``ctx.save_for_backward``."""
+        raise NotImplementedError("not started: Poly2.forward (see its docstring)")
 
     @staticmethod
     def backward(ctx, grad_output: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor | None]:
         """Return (dL/du, dL/dv); None for an input whose ``ctx.needs_input_grad`` entry is False.
 
-        Read the inputs back with ``u, v = ctx.saved_tensors``. Start from
-        ``grad_u = grad_v = None`` and fill each one only if it is needed.
-        Keep the order: the gradient for u first, then the one for v.
+        The inputs come back from ``ctx.saved_tensors`` in the order you saved
+        them. Compute each gradient only when its ``ctx.needs_input_grad``
+        entry is True and give None otherwise. Keep the order: the gradient
+        for u first, then the one for v.
         """
-        raise NotImplementedError(
-            "return (grad_output * (v + 2 * u), grad_output * (u + 3 * v**2)), with None where ctx.needs_input_grad is False"
-        )
+        raise NotImplementedError("not started: Poly2.backward (see its docstring: the chain rule, ctx.needs_input_grad)")

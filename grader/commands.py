@@ -10,6 +10,7 @@ import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,10 @@ from typing import Any
 import yaml
 
 from grader.checks.judge import Observations
+from grader.course.cost import budget_verdicts, reference_cpu_ms
 from grader.course.load import LoadedCourse
 from grader.engine import EXPECTED_FILE, GradeOptions, GradeRun, Progress, course_submission, grade, grade_stream
-from grader.errors import UsageError
+from grader.errors import CourseError, UsageError
 from grader.evaluate import evaluate_baseline, mutant_path
 from grader.executors import weakest
 from grader.export_lms import Columns, Format
@@ -121,6 +123,8 @@ def run_class(
         records[submission.name] = path
         if force or _stored_fingerprint(path) != submission_fingerprint(course_key, submission):
             to_grade.append((submission.name, submission.path))
+    if to_grade and not loaded.course.released:
+        _refuse_a_failing_solution(loaded, options)
     plan = ClassPlan(total=len(submissions), to_grade=len(to_grade), skipped=len(submissions) - len(to_grade))
     del submissions  # from here on one chunk of sources at a time
     if on_plan is not None:
@@ -268,6 +272,26 @@ def diff(out: Path) -> list[StudentChange]:
     return [change for change in map(changes, results) if change is not None]
 
 
+def _refuse_a_failing_solution(loaded: LoadedCourse, options: GradeOptions) -> None:
+    """A check the course's own solution fails would take its points from every student: refuse to grade.
+
+    The solutions are graded first, like one more submission (their baseline is the run's, usually cached).
+    """
+    solutions = course_submission("solutions", loaded.root, "solutions", exercise_ids(loaded))
+    checked = grade(loaded, [solutions], GradeOptions(exercises=options.exercises, time_limit=options.time_limit))
+    failing = [
+        f"{e.exercise}/{c.name}: {c.message or c.status}" for r in checked.results for e in r.exercises for c in e.checks if not c.passed
+    ]
+    if failing:
+        raise CourseError(
+            [
+                f"the course's own solution fails {len(failing)} check(s), which would take those points from every student; "
+                "fix course.yaml or the solution first (`grade validate` lists them all)",
+                *failing[:5],
+            ]
+        )
+
+
 def _stored_fingerprint(path: Path) -> str | None:
     """The fingerprint in a stored record, or None when there is no readable record."""
     try:
@@ -344,8 +368,9 @@ def validate(loaded: LoadedCourse, parallel: int = 2) -> ValidationReport:
     """``grade validate``: the course tests itself.
 
     Solutions must score full marks on every check, stubs must score 0 as
-    "not started", and every mutant must fail at least one check and be named
-    there by its own hint.
+    "not started", every mutant must fail at least one check and be named
+    there by its own hint, and each exercise's checks must cost the reference
+    solution no more CPU than the exercise's ``cpu_budget_ms``.
     """
     report = ValidationReport()
     course = loaded.course
@@ -369,8 +394,15 @@ def validate(loaded: LoadedCourse, parallel: int = 2) -> ValidationReport:
             sources[exercise.id] = read_source(path)
             submissions.append(Submission(name=f"mutant {exercise.id}/{mutant.name}", path=path.parent, sources=sources))
     # The course tests itself: the solutions and mutants really run (no cached baseline is read), and the
-    # fresh baseline is stored, so the next `grade run` starts warm.
-    run = grade(loaded, submissions, GradeOptions(parallel=parallel, baseline_cache="refresh"))
+    # fresh baseline is stored, so the next `grade run` starts warm. Meanwhile a child process measures what
+    # the checks cost on the reference (CPU time, so the grading beside it hardly disturbs the number).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        costs = pool.submit(reference_cpu_ms, loaded)
+        run = grade(loaded, submissions, GradeOptions(parallel=parallel, baseline_cache="refresh"))
+    try:
+        cost_lines = budget_verdicts(loaded, costs.result())
+    except CourseError as error:
+        cost_lines = [(False, problem) for problem in error.problems]
     by_name = {r.submission: r for r in run.results}
     solutions = by_name["solutions"]
     for result in solutions.exercises:
@@ -403,6 +435,8 @@ def validate(loaded: LoadedCourse, parallel: int = 2) -> ValidationReport:
                 )
             else:
                 report.add(True, f"{exercise.id}/{mutant.name}: caught by {_names(failed)}; hint given in {named[0].name}")
+    for ok, text in cost_lines:
+        report.add(ok, text)
     return report
 
 
@@ -495,6 +529,8 @@ def _visible_course_data(loaded: LoadedCourse) -> dict[str, Any]:
     data.pop("deadline", None)  # extensions and timestamps files are the instructor's
     for exercise in data["exercises"]:
         exercise.pop("mutants", None)
+        exercise.pop("release_whitelist", None)
+        exercise.pop("cpu_budget_ms", None)
         exercise["checks"] = [c for c in exercise["checks"] if c.get("visible")]
         for check in exercise["checks"]:
             check.pop("random", None)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from grader.checks.errors import describe_error
 from grader.checks.judge import MutantBehaviour, Observations
 from grader.course.schema import Course, Limits
 from grader.errors import CourseError, SandboxError
@@ -324,7 +325,7 @@ def evaluate_submissions(
             status, message = describe_run_end(outcome, exercise_plan)
             if outcome.import_error and status == "graded":
                 error = outcome.import_error
-                message = f"importing {outcome.name}.py raised {error.get('type')}: {str(error.get('message', ''))[:300]}"
+                message = describe_error(error, f"importing {outcome.name}.py")  # with the student's line: shown first
             done[outcome.name] = Evaluation(
                 exercise=outcome.name,
                 status=status,

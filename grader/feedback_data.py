@@ -5,14 +5,12 @@ so everything a page shows must be in the record: the numbers of the plot
 (student and reference on the same grid, as plain floats packed in strings by
 :mod:`grader.plot_numbers`) and the student's
 first traceback, trimmed to their own file. Observations are untrusted data:
-numbers are rebuilt through the wire format's checked decoders, PNG bytes
-through :func:`grader.png.sanitize_png`, and nothing is ever unpickled.
+numbers are rebuilt through the wire format's checked decoders (a figure's
+lines included), and nothing is ever unpickled.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import math
 from typing import Any
 
@@ -22,7 +20,6 @@ from grader.course.schema import Tolerance
 from grader.plan import ExercisePlan
 from grader.plot_numbers import pack_numbers
 from grader.plot_plan import PlotRequest
-from grader.png import UnsafeImage, sanitize_png
 from grader.sandbox.wire import WireError
 
 MAX_SERIES = 4
@@ -54,7 +51,7 @@ def plot_record(
     if reference is None or "error" in reference:
         return None
     if request.kind == "figure":
-        return _figure_record(request, student or {}, reference)
+        return _figure_record(request, student or {}, reference, tolerances)
     base: dict[str, Any] = {"kind": request.kind, "check": request.check, "title": request.title, "x": pack_numbers(request.x)}
     if request.kind == "curve":
         want = _curve_series(reference)
@@ -171,37 +168,89 @@ def _problem(student: dict[str, Any] | None, got: _Series | None, width: int) ->
     return ""
 
 
-def _figure_record(request: PlotRequest, student: dict[str, Any], reference: dict[str, Any]) -> dict[str, Any] | None:
-    expected = _png(reference.get("png"))
-    if expected is None:
+def _figure_lines(observation: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], set[str]] | None:
+    """A ``call`` observation's figure: its lines by label and its x axis labels; ``None`` when it is no figure."""
+    calls = observation.get("calls")
+    if not isinstance(calls, list) or not calls or not isinstance(calls[0], dict):
         return None
-    if "error" in student:
-        problem = f"calling {request.title} raised {_error_text(student['error'])}" if isinstance(student["error"], dict) else "it failed"
-        got = None
-    elif not student:
-        got, problem = None, "your code did not get this far (the worker ended before the figure was drawn)"
-    else:
-        got = _png(student.get("png"))
-        problem = "" if got is not None else f"{request.title} {str(student.get('reason') or 'gave no usable image')[:200]}"
+    figure = calls[0].get("value")
+    if not isinstance(figure, dict) or figure.get("type") != "figure" or not isinstance(figure.get("axes"), list):
+        return None
+    axes = [a for a in figure["axes"] if isinstance(a, dict)]
+    lines = {
+        str(line["label"]): line
+        for a in axes
+        for line in a.get("lines", []) or []
+        if isinstance(line, dict) and isinstance(line.get("x"), dict) and isinstance(line.get("y"), dict)
+    }
+    return lines, {str(a.get("xlabel")) for a in axes if a.get("xlabel")}
+
+
+def _same_x(got: list[float] | None, want: list[float], tolerance: Tolerance) -> bool:
+    if got is None or len(got) != len(want):
+        return False
+    return all(abs(g - w) <= tolerance.atol + tolerance.rtol * abs(w) for g, w in zip(got, want, strict=True))
+
+
+def _figure_record(
+    request: PlotRequest, student: dict[str, Any], reference: dict[str, Any], tolerances: dict[str, Tolerance]
+) -> dict[str, Any] | None:
+    """The student's figure as line data over the reference's, drawn like the other plots (no PNG).
+
+    One series per line of the reference figure, found in the student's figure by its
+    label; only the reference's labels are shown, and the student's line is drawn only
+    where its x data are the reference's, so every point sits where it belongs.
+    """
+    expected = _figure_lines(reference)
+    if expected is None or not expected[0]:
+        return None
+    want_lines, want_xlabels = expected
+    x = _numbers(next(iter(want_lines.values()))["x"])
+    if x is None or any(_numbers(line["x"]) != x for line in want_lines.values()):
+        return None
+    tolerance = tolerances.get("float32", Tolerance(rtol=1.3e-6, atol=1e-5))
+    got = _figure_lines(student) if student else None
+    problems: list[str] = []
+    calls = student.get("calls") if student else None
+    first_call = calls[0] if isinstance(calls, list) and calls and isinstance(calls[0], dict) else {}
+    if not student:
+        problems.append("your code did not get this far (the worker ended before the figure was drawn)")
+    elif "error" in student or "error" in first_call:
+        error = student.get("error", first_call.get("error"))
+        problems.append(f"calling {request.title} raised {_error_text(error)}" if isinstance(error, dict) else "it failed")
+    elif got is None:
+        problems.append(f"{request.title} did not return a matplotlib Figure")
+    series = []
+    for label, want in want_lines.items():
+        mine = got[0].get(label) if got is not None else None
+        drawn = mine is not None and _same_x(_numbers(mine["x"]), x, tolerance)
+        if got is not None and mine is None:
+            problems.append(f"your figure has no line labelled {label!r}")
+        elif got is not None and not drawn:
+            problems.append(f"your line {label!r} is drawn over other x values than the reference's")
+        student_y = _numbers(mine["y"]) if drawn and mine is not None else None
+        reference_y = _numbers(want["y"]) or []
+        series.append(
+            {
+                "label": label,
+                "reference": pack_numbers([_finite(v) for v in reference_y]),
+                "student": None if student_y is None or len(student_y) != len(x) else pack_numbers([_finite(v) for v in student_y]),
+            }
+        )
+    if got is not None and not want_xlabels <= got[1]:
+        problems.append(f"the x axis label should be {sorted(want_xlabels)[0]!r}")
     return {
-        "kind": "figure",
+        "kind": "figure_lines",
         "check": request.check,
         "title": request.title,
-        "student_png": got,
-        "reference_png": expected,
-        "problem": problem,
+        "x": pack_numbers(x),
+        "series": series,
+        "tolerance": {"rtol": tolerance.rtol, "atol": tolerance.atol},
+        "errors": 0,
+        "first_error": "",
+        "truncated": False,
+        "problem": "; ".join(problems)[:400],
     }
-
-
-def _png(data: Any) -> str | None:
-    """Base64 PNG bytes from a worker, re-encoded only after :func:`sanitize_png` accepted them."""
-    if not isinstance(data, str):
-        return None
-    try:
-        raw = base64.b64decode(data, validate=True)
-        return base64.b64encode(sanitize_png(raw)).decode("ascii")
-    except (binascii.Error, ValueError, UnsafeImage):
-        return None
 
 
 # ---------------------------------------------------------------- tracebacks

@@ -2,7 +2,8 @@
 
 Chosen per check kind and the shape of the exercise, never per exercise id:
 
-- a ``figure`` check: the student's own figure, rendered in the worker;
+- a ``figure`` check: the student's own figure's lines (labels, x and y data),
+  drawn over the reference's as the other plots are (no PNG is rendered);
 - a ``function_backward`` check on one tensor input (others 0-d): the student's
   backward against the reference over a grid of inputs, one line per upstream
   gradient;
@@ -108,9 +109,9 @@ def _figure_request(exercise: Exercise, check: Check) -> PlotRequest | None:
     case = check.cases[0]
     if not (_is_plain(case.args) and all(_is_plain(v) for v in case.kwargs.values())):
         return None
-    probe = {
+    probe = {  # the figure's line data, as the check itself observes it: no PNG is rendered in the worker
         "id": _probe_id(exercise, check),
-        "op": "figure_png",
+        "op": "call",
         "entry": check.entry,
         "args": [encode(a) for a in case.args],
         "kwargs": {k: encode(v) for k, v in case.kwargs.items()},

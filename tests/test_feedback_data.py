@@ -8,7 +8,6 @@ submission); the end-to-end path through the sandbox is in test_pages_in_browser
 from __future__ import annotations
 
 import base64
-import io
 import json
 import types
 from typing import Any
@@ -24,6 +23,7 @@ from grader.plot_plan import plot_request
 from grader.png import sanitize_png
 from grader.report.plots import differing
 from grader.sandbox.plot_probes import PLOT_PROBES, probe_backward_grid, probe_curve, probe_figure_png
+from grader.sandbox.wire import encode
 
 
 def _exercise(checks: list[dict[str, Any]], entry_points: tuple[str, ...] = ("f",)) -> Exercise:
@@ -105,7 +105,7 @@ def test_a_figure_check_wins_over_a_curve() -> None:
             entry_points=("f", "plot"),
         )
     )
-    assert request is not None and request.kind == "figure" and request.probe["op"] == "figure_png"
+    assert request is not None and request.kind == "figure" and request.probe["op"] == "call"  # line data, no PNG
 
 
 # ---------------------------------------------------------------- probes in the worker
@@ -240,17 +240,56 @@ def test_a_missing_student_observation_keeps_the_reference_and_says_why() -> Non
     assert "did not get this far" in record["problem"]
 
 
-def test_a_forged_figure_png_is_dropped() -> None:
+def _figure_request() -> Any:
     request = plot_request(
         _exercise([{"name": "fig", "kind": "figure", "entry": "plot", "points": 1, "visible": True, "cases": [{"args": []}]}], ("plot",))
     )
     assert request is not None
-    buffer = io.BytesIO()
-    Figure(figsize=(2, 2)).savefig(buffer, format="png")
-    good = base64.b64encode(buffer.getvalue()).decode()
-    forged = base64.b64encode(b"<script>alert(1)</script>").decode()
-    record = plot_record(request, {"png": forged}, {"png": good}, DEFAULT_TOLERANCES)
-    assert record is not None and record["student_png"] is None and record["reference_png"] is not None
+    return request
+
+
+def _figure_call(lines: dict[str, tuple[list[float], list[float]]], xlabel: str = "x") -> dict[str, Any]:
+    figure = Figure()
+    axes = figure.add_subplot()
+    for label, (x, y) in lines.items():
+        axes.plot(x, y, label=label)
+    axes.set_xlabel(xlabel)
+    return {"calls": [{"value": encode(figure)}]}
+
+
+def test_a_figure_is_drawn_from_its_line_data_by_label() -> None:
+    x = [0.0, 1.0, 2.0]
+    reference = _figure_call({"function": (x, [0.0, 1.0, 4.0]), "derivative": (x, [0.0, 2.0, 4.0])})
+    student = _figure_call({"derivative": (x, [0.0, 2.0, 5.0]), "function": (x, [0.0, 1.0, 4.0])})
+    record = plot_record(_figure_request(), student, reference, DEFAULT_TOLERANCES)
+    assert record is not None and record["kind"] == "figure_lines" and record["problem"] == ""
+    json.dumps(record, allow_nan=False)
+    assert unpack_numbers(record["x"]) == x
+    by_label = {s["label"]: s for s in record["series"]}
+    assert unpack_numbers(by_label["derivative"]["student"]) == [0.0, 2.0, 5.0]
+    assert unpack_numbers(by_label["function"]["reference"]) == [0.0, 1.0, 4.0]
+
+
+def test_a_figure_missing_a_line_or_its_x_label_says_so_and_shows_only_the_reference_labels() -> None:
+    x = [0.0, 1.0, 2.0]
+    reference = _figure_call({"function": (x, [0.0, 1.0, 4.0]), "derivative": (x, [0.0, 2.0, 4.0])})
+    student = _figure_call({"function": ([5.0, 6.0, 7.0], [0.0, 1.0, 4.0]), "<script>": (x, [1.0, 1.0, 1.0])}, xlabel="t")
+    record = plot_record(_figure_request(), student, reference, DEFAULT_TOLERANCES)
+    assert record is not None
+    assert "no line labelled 'derivative'" in record["problem"]
+    assert "'function' is drawn over other x values" in record["problem"]
+    assert "x axis label should be 'x'" in record["problem"]
+    assert [s["label"] for s in record["series"]] == ["function", "derivative"]
+    assert all(s["student"] is None for s in record["series"])
+
+
+def test_a_figure_that_is_not_a_figure_keeps_the_reference_and_says_why() -> None:
+    x = [0.0, 1.0]
+    reference = _figure_call({"function": (x, [0.0, 1.0])})
+    record = plot_record(_figure_request(), {"calls": [{"value": encode(42)}]}, reference, DEFAULT_TOLERANCES)
+    assert record is not None and "did not return a matplotlib Figure" in record["problem"]
+    record = plot_record(_figure_request(), {}, reference, DEFAULT_TOLERANCES)
+    assert record is not None and "did not get this far" in record["problem"]
 
 
 def _plan_with(visible_probe: str, hidden_probe: str) -> ExercisePlan:

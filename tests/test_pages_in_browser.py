@@ -210,13 +210,15 @@ def test_failing_students_page_shows_the_backward_plot_and_the_hint(graded: Grad
     _keep_screenshot(browser, "feedback.png", tmp_path)
 
 
-def test_grid_exercise_page_shows_the_students_own_figure_beside_the_expected_one(graded: Graded, browser: Browser) -> None:
+def test_grid_exercise_page_draws_the_students_figure_lines_over_the_expected_ones(graded: Graded, browser: Browser) -> None:
     browser.open(graded.out / "feedback" / "mean_not_sum.html")
     section = "Array.from(document.querySelectorAll('section.exercise')).find(s => s.innerText.includes('on a grid'))"
-    assert browser.evaluate(f"{section}.querySelectorAll('.pair img.plot-image').length") == 2
-    for index in (0, 1):
-        _assert_real_picture(browser.evaluate(f"({PICTURE_FACTS})({section}.querySelectorAll('.pair img')[{index}])"))
-    assert "Your figure, as your code drew it" in browser.visible_text()
+    assert browser.evaluate(f"{section}.querySelectorAll('svg.plot').length") == 1
+    plot = f"{section}.querySelector('svg.plot')"
+    _assert_real_plot(browser, plot)
+    for kind in ("path.student", "path.reference"):  # one line per label of the figure: function and derivative
+        assert len(_lines(browser, plot, kind)) == 2, kind
+    assert "The lines of your figure (solid) against the reference figure's (dashed)" in browser.visible_text()
 
 
 def test_a_traceback_is_shown_trimmed_to_the_students_file(graded: Graded, browser: Browser) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
+from statements import computes_with, prose_of, prose_statements, source_statements
 
 from grader.course.load import load_course
 from grader.engine import EXPECTED_FILE
@@ -161,6 +162,71 @@ def test_no_released_file_contains_a_line_of_a_solution(release: Release) -> Non
         for path in _files(release):
             leaks += [f"{path.relative_to(release.out)}: {line}" for line in sorted(solution_only & _fragments(path))]
     assert leaks == []
+
+
+def _released_texts(release: Release) -> Iterator[tuple[Path, str]]:
+    """What a student can read in the release, as text: prose of the stubs (strings, comments), every YAML/JSON string."""
+    for path in _files(release):
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".py":
+            yield from ((path, piece) for piece in prose_of(text))
+        elif path.suffix == ".json":
+            yield from ((path, piece) for piece in _strings(json.loads(text)))
+        elif path.suffix in (".yaml", ".yml"):
+            yield from ((path, piece) for piece in _strings(yaml.safe_load(text)))
+        else:
+            yield path, text
+
+
+def _solution_only_statements() -> dict[str, str]:
+    """Normalised statement -> its exercise, for every solution statement the stub skeleton and the whitelist do not hold."""
+    course = load_course(REPO).course
+    own: dict[str, str] = {}
+    for exercise in course.exercises:
+        skeleton = source_statements((REPO / "exercises" / f"{exercise.id}.py").read_text(encoding="utf-8"))
+        allowed = {entry.statement for entry in exercise.release_whitelist}
+        solution = source_statements((REPO / "solutions" / f"{exercise.id}.py").read_text(encoding="utf-8"))
+        own.update({statement: exercise.id for statement in sorted(solution - skeleton - allowed)})
+    return own
+
+
+def test_no_statement_of_a_solution_appears_in_the_release(release: Release) -> None:
+    """Stubs, released course.yaml and expected values teach the maths and the API, never a solution's statement."""
+    own = _solution_only_statements()
+    assert len(own) >= 3 * len(EXERCISES), "the solutions should hold statements of their own"
+    leaks = [
+        f"{path.relative_to(release.out)}: {statement!r} (a statement of solutions/{own[statement]}.py)"
+        for path, text in _released_texts(release)
+        for statement in sorted(prose_statements([text]) & own.keys())
+    ]
+    assert leaks == [], "\n".join(leaks)
+
+
+def test_no_released_text_builds_a_gradient_from_grad_output(release: Release) -> None:
+    """The central lesson (multiply by the upstream gradient) is taught as the chain rule, never written out as code."""
+    built = sorted(
+        {
+            f"{path.relative_to(release.out)}: {statement!r}"
+            for path, text in _released_texts(release)
+            for statement in prose_statements([text])
+            if computes_with(statement, "grad_output")
+        }
+    )
+    assert built == [], "\n".join(built)
+
+
+def test_a_statement_computing_with_grad_output_is_told_from_a_signature() -> None:
+    assert computes_with("return grad_output * 2 * i", "grad_output")
+    assert computes_with("g = grad_output.sum(0)", "grad_output")
+    assert computes_with("return -grad_output", "grad_output")
+    assert not computes_with("backward(ctx, grad_output)", "grad_output")
+    assert not computes_with("grad_output[0]", "grad_output")
+
+
+def test_statements_are_found_in_prose_whatever_the_spacing() -> None:
+    found = prose_statements(["then return grad_output*2 * i for every element; `ctx.save_for_backward( i )`."])
+    assert {"return grad_output * 2 * i", "ctx.save_for_backward(i)"} <= found
+    assert prose_statements(["P3'(x) = 1.5(5x² - 1), and dL/dx = dL/dy · dy/dx"]) & {"return grad_output * 2 * i"} == set()
 
 
 def test_no_hidden_check_appears_in_the_release(release: Release) -> None:

@@ -21,6 +21,8 @@ REPO = Path(__file__).resolve().parents[1]
 COURSE = yaml.safe_load((REPO / "course.yaml").read_text(encoding="utf-8"))
 MUTANTS = [(e["id"], m["name"]) for e in COURSE["exercises"] for m in e.get("mutants", [])]
 BROKEN_EXERCISE, BROKEN_MUTANT = "partials", "swapped_outputs"
+OVER_BUDGET = "square"
+"""In the broken copy, this exercise gets a CPU budget no check can meet."""
 MISSPELT = ("visible", "visibel")
 
 
@@ -74,6 +76,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     root = tmp_path_factory.mktemp("validate")
     broken = _copy_course(root / "broken")
     shutil.copyfile(broken / "solutions" / f"{BROKEN_EXERCISE}.py", broken / "mutants" / BROKEN_EXERCISE / f"{BROKEN_MUTANT}.py")
+    text = (broken / "course.yaml").read_text(encoding="utf-8")
+    entry = "    entry_points: [derivative_square]\n"
+    assert text.count(entry) == 1
+    (broken / "course.yaml").write_text(text.replace(entry, entry + "    cpu_budget_ms: 0.001\n"), encoding="utf-8")
     misspelt = _copy_course(root / "misspelt")
     lines = (misspelt / "course.yaml").read_text(encoding="utf-8").splitlines(keepends=True)
     index = next(i for i, line in enumerate(lines) if line.lstrip().startswith(f"{MISSPELT[0]}:"))
@@ -102,6 +108,19 @@ def test_validate_reports_solutions_and_stubs(runs: Runs) -> None:
     for exercise in COURSE["exercises"]:
         assert f"{exercise['id']}: the solution scores" in runs.real.stdout
         assert f"{exercise['id']}: the stub scores 0" in runs.real.stdout
+
+
+def test_validate_reports_each_exercises_cpu_cost_within_its_budget(runs: Runs) -> None:
+    for exercise in COURSE["exercises"]:
+        line = next((line for line in runs.real.stdout.splitlines() if f"{exercise['id']}: the checks cost" in line), None)
+        assert line is not None, f"no CPU cost reported for {exercise['id']}"
+        assert re.search(r"cost \d+ ms of CPU on the reference solution \(budget [\d.]+ ms\)", line), line
+
+
+def test_validate_fails_an_exercise_over_its_cpu_budget_naming_it(runs: Runs) -> None:
+    lines = [line for line in runs.broken.stdout.splitlines() if "over the exercise's budget" in line]
+    assert [line.split(":")[0].split()[-1] for line in lines] == [OVER_BUDGET], runs.broken.stdout
+    assert "cpu_budget_ms" in lines[0]
 
 
 def test_validate_on_a_course_whose_mutant_equals_its_solution_exits_1_naming_it(runs: Runs) -> None:

@@ -47,7 +47,6 @@ ERROR_HINTS: tuple[tuple[str, str], ...] = (
     ),
     (r"can't allocate memory|MemoryError|Cannot allocate memory", "Your code used more memory than the limit allows."),
     (r"'NoneType' object has no attribute 'zero_'", ".grad is None until the first backward: zero it after use, or set x.grad = None."),
-    (r"Legacy autograd function with non-static forward", "Call a custom Function through its class: SQ.apply(x), not SQ()(x)."),
     (r"must override the setup_context staticmethod", "torch.func needs the forward(...) + setup_context(ctx, inputs, output) style."),
     (
         r"does not have vmap support|set generate_vmap_rule=True",
@@ -62,6 +61,18 @@ ERROR_HINTS: tuple[tuple[str, str], ...] = (
         r"appears to not have been used in the graph",
         "torch.autograd.grad was asked for a tensor the output does not depend on: differentiate with respect to "
         "the tensor you computed the output from.",
+    ),
+    (
+        r"forward\(\) (takes [2-9] positional arguments but \d+ were given|missing \d+ required positional argument)"
+        r"|__init__\(\) (takes|missing)|Legacy autograd function",
+        "This looks like an old-style autograd Function (a forward that is not a @staticmethod, or an __init__): "
+        "PyTorch no longer supports it. Write @staticmethod def forward(ctx, ...) and @staticmethod def backward(ctx, "
+        "grad_output), keep constants on ctx instead of self, and call the class itself: MyFunction.apply(x).",
+    ),
+    (
+        r"forward\(\) takes 1 positional argument but \d+ were given",
+        "A forward without ctx is the forward + setup_context style: add @staticmethod def setup_context(ctx, inputs, "
+        "output) to save what backward needs, or take ctx as forward's first argument.",
     ),
     (
         r"backward\(\) takes \d+ positional arguments? but \d+ were given",

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from grader.checks.envelope import INTERFERENCE, Interference, check_envelope
-from grader.checks.kinds import JUDGES, CaseContext, CaseVerdict, ReferenceFailed, signature
+from grader.checks.kinds import JUDGES, CaseContext, CaseVerdict, ReferenceFailed, agreed_hint, import_verdict, signature
 from grader.compare import compare, noting_dtypes
 from grader.course.schema import Tolerance
 from grader.plan import PlannedCheck
@@ -61,6 +61,9 @@ def judge_check(
             except Interference as error:
                 return _result(planned, "failed", f"{INTERFERENCE} ({error})", diagnosis="interference")
             context = CaseContext(check=check, label=case.label, tolerances=tolerances, reveal=check.visible)
+            if observation.get("at_import") and isinstance(observation.get("error"), dict):
+                verdicts.append((case.probe_id, import_verdict(observation["error"], planned.exercise)))
+                continue
             verdicts.append((case.probe_id, JUDGES[check.kind](observation, reference[case.probe_id], context)))
     failed = [(probe_id, v) for probe_id, v in verdicts if not v.passed]
     if not failed:
@@ -71,7 +74,7 @@ def judge_check(
     message = first.message
     if len(verdicts) > 1:
         message = f"{len(failed)} of {len(verdicts)} inputs failed; first: {message}"
-    hint, diagnosis = first.hint, first.diagnosis
+    hint, diagnosis = agreed_hint([v for _, v in failed], student, reference)
     mutant = _matching_mutant(planned, student, [probe_id for probe_id, _ in failed], mutants, tolerances)
     if mutant is not None:
         hint, diagnosis = mutant.hint, mutant.name

@@ -31,6 +31,11 @@ class ReferenceFailed(Exception):
     """The reference solution (or a mutant) could not answer a probe: the course is broken, not the student."""
 
 
+def _reference_error(error: dict[str, Any]) -> str:
+    """What the reference raised, without its frames: the message reaches students' records, the solution's lines must not."""
+    return describe_error({**error, "frames": []}, "the reference")
+
+
 @dataclass(frozen=True)
 class CaseVerdict:
     passed: bool
@@ -38,6 +43,12 @@ class CaseVerdict:
     hint: str | None = None
     diagnosis: str | None = None
     not_started: bool = False
+    factor: float | None = None
+    """For a constant-factor diagnosis: the factor, so the check can see that every failing input shares it."""
+    support: tuple[float, ...] = ()
+    """For a constant-factor diagnosis: distinct non-zero expected values the factor was seen on (a few at most)."""
+    factor_per_input: bool = False
+    """The hint claims one factor per input (across its upstream gradients), not one for the whole check."""
 
 
 PASSED = CaseVerdict(passed=True)
@@ -61,29 +72,161 @@ def _error_verdict(error: dict[str, Any], label: str) -> CaseVerdict:
     return CaseVerdict(passed=False, message=describe_error(error, label), hint=hint_for(error), diagnosis="exception")
 
 
+def import_verdict(error: dict[str, Any], exercise: str) -> CaseVerdict:
+    """Every check of a file whose import raised: that error, its line, first; nothing in the file could be checked."""
+    if is_not_started(error):
+        return CaseVerdict(passed=False, message=f"not started: importing {exercise}.py raises NotImplementedError", not_started=True)
+    return CaseVerdict(
+        passed=False,
+        message=describe_error(error, f"importing {exercise}.py"),
+        hint=f"Your file raised {str(error.get('type', 'an exception'))[:80]} while it was being imported, so nothing in it could "
+        "be checked: fix the line shown first (run `python " + f"{exercise}.py` to see the whole traceback).",
+        diagnosis="import_error",
+    )
+
+
 def _mismatch_verdict(mismatch: Mismatch, context: CaseContext, prefix: str = "") -> CaseVerdict:
     return CaseVerdict(passed=False, message=f"{prefix or context.label}: {mismatch.describe(context.reveal)}")
 
 
 def _reference_value(observation: dict[str, Any], key: str = "value") -> dict[str, Any]:
     if "error" in observation:
-        raise ReferenceFailed(describe_error(observation["error"], "the reference"))
+        raise ReferenceFailed(_reference_error(observation["error"]))
     value: dict[str, Any] = observation[key]
     return value
 
 
-def _factor_note(actual: dict[str, Any], expected: dict[str, Any], reveal: bool) -> tuple[str | None, str | None]:
-    """A constant factor between the student's result and the reference's, named only in visible checks:
-    in a hidden one the factor can give a hidden input away (1/lambda of a random lambda)."""
+FACTOR_DIAGNOSES = frozenset({"constant_factor", "sign_flipped", "zero"})
+"""Diagnoses that claim one factor between the student's numbers and the reference's."""
+
+
+def _support(expected: dict[str, Any], most: int = 4) -> tuple[float, ...]:
+    """A few distinct non-zero expected values: a factor seen on fewer than two of them proves nothing."""
+    try:
+        numbers = flat_numbers(expected)
+    except (KeyError, ValueError, WireError):
+        return ()
+    if numbers is None:
+        return ()
+    distinct = np.unique(numbers[np.isfinite(numbers) & (np.abs(numbers) > 1e-12)])
+    return tuple(float(v) for v in distinct[:most])
+
+
+def _factor_verdict(message: str, actual: dict[str, Any], expected: dict[str, Any], reveal: bool) -> CaseVerdict:
+    """A failed case, with a constant factor between the student's result and the reference's when there is one.
+
+    The factor is named only in visible checks (in a hidden one it can give a hidden input
+    away: 1/lambda of a random lambda), and only once the whole check confirms it
+    (:func:`grader.checks.judge.judge_check`): the same factor on every failing input, over
+    at least two distinct non-zero values, at every upstream gradient.
+    """
+    dtype_hint = _dtype_hint(actual, expected)
+    if dtype_hint is not None and dtype_hint[1] == "float32_precision":  # right but for float32 rounding: no factor
+        return CaseVerdict(False, message, hint=dtype_hint[0], diagnosis=dtype_hint[1])
     k = ratio(actual, expected)
     if k is None or abs(k - 1) < 1e-3:  # a factor this close to 1 is a numerical error, not a missing constant
-        return None, None
+        if dtype_hint is not None:
+            return CaseVerdict(False, message, hint=dtype_hint[0], diagnosis=dtype_hint[1])
+        return CaseVerdict(False, message)
     if abs(k + 1) < 1e-6:
-        return "Your result has the right size but the opposite sign.", "sign_flipped"
-    if abs(k) < 1e-12:
-        return "Your result is zero where it should not be.", "zero"
-    factor = f"exactly {k:.6g} times" if reveal else "a constant multiple of"
-    return f"Your result is {factor} the expected one (same factor everywhere): a constant factor is off.", "constant_factor"
+        note, diagnosis = "Your result has the right size but the opposite sign.", "sign_flipped"
+    elif abs(k) < 1e-12:
+        note, diagnosis = "Your result is zero where it should not be.", "zero"
+    else:
+        factor = f"exactly {k:.6g} times" if reveal else "a constant multiple of"
+        note, diagnosis = f"Your result is {factor} the expected one (same factor everywhere): a constant factor is off.", "constant_factor"
+    return CaseVerdict(False, message, hint=note, diagnosis=diagnosis, factor=k, support=_support(expected))
+
+
+_DTYPE_NAME = re.compile(r"^[a-z0-9]{1,16}$")
+FLOAT32_AGREEMENT = Tolerance(rtol=1.3e-6, atol=1e-5)
+"""Values this close to a float64 reference are right to a float32's precision: a float32 step, not a wrong formula."""
+
+
+def _dtype_hint(actual: dict[str, Any], expected: dict[str, Any]) -> tuple[str, str] | None:
+    """A hint when the student's dtype differs from the reference's, or their values are right only to float32 precision."""
+    got_dtype, tensor_dtype = actual.get("dtype"), expected.get("dtype")
+    want_dtype = tensor_dtype or ("float64" if expected.get("type") == "float" else None)  # a Python float is a float64
+    if isinstance(got_dtype, str) and isinstance(tensor_dtype, str) and got_dtype != tensor_dtype and _DTYPE_NAME.match(got_dtype):
+        return (
+            f"Your result is a {got_dtype} tensor where the reference's is {want_dtype}: compute in {want_dtype} "
+            f"(convert the inputs with .to(torch.{want_dtype}) before the arithmetic, not only the result).",
+            "dtype",
+        )
+    if want_dtype != "float64":
+        return None
+    try:
+        got, want = flat_numbers(actual), flat_numbers(expected)
+    except (KeyError, ValueError, TypeError, WireError):
+        return None
+    if got is None or want is None:
+        return None
+    if got.shape == want.shape and got.size and np.allclose(got, want, rtol=FLOAT32_AGREEMENT.rtol, atol=FLOAT32_AGREEMENT.atol):
+        return (
+            "Your values match the reference only to float32 precision (about 7 significant digits): some step of your "
+            "computation runs in float32. Keep every step in float64.",
+            "float32_precision",
+        )
+    return None
+
+
+def agreed_hint(
+    failed: list[CaseVerdict], student: dict[str, dict[str, Any]], reference: dict[str, dict[str, Any]]
+) -> tuple[str | None, str | None]:
+    """The first failing input's hint and diagnosis, if it holds on every failing input; else none.
+
+    A wrong hint is worse than none. A numerical diagnosis (a constant factor, a flipped
+    sign, an ignored grad_output) must be the same on every input the check failed; a
+    factor must also be seen on at least two distinct non-zero values (any wrong single
+    number is "k times" the right one), and at every upstream gradient the exercise's
+    backward probes tried (``grad_output * dx + 6 * dx`` is 7 times right at upstream 1
+    only). An exception's hint explains that exception and stays.
+    """
+    first = failed[0]
+    if first.diagnosis is None or first.diagnosis == "exception":
+        return first.hint, first.diagnosis
+    if any(v.diagnosis != first.diagnosis or v.hint != first.hint for v in failed):
+        return None, None
+    if first.diagnosis in FACTOR_DIAGNOSES:
+        factors = [v.factor for v in failed]
+        if any(k is None for k in factors):
+            return None, None
+        per_input = all(v.factor_per_input for v in failed)  # "same factor at every upstream gradient" of each input
+        if not per_input and any(not np.isclose(k, factors[0], rtol=1e-4, atol=1e-9) for k in factors):  # type: ignore[arg-type]
+            return None, None
+        if len({value for v in failed for value in v.support}) < 2:
+            return None, None
+        if not _factor_holds_at_every_upstream(student, reference):
+            return None, None
+    return first.hint, first.diagnosis
+
+
+def _factor_holds_at_every_upstream(student: dict[str, dict[str, Any]], reference: dict[str, dict[str, Any]]) -> bool:
+    """At each input of the exercise's backward probes, every upstream gradient tried gives one and the same factor.
+
+    A backward with a term that ignores the upstream (``grad_output * dx + 6 * dx``) is 7 times right at
+    upstream 1, 3 times at upstream 3: no factor. One that forgets a constant (1/lambda) keeps its
+    factor at every upstream, even if the factor changes with the input.
+    """
+    for probe_id, want in reference.items():
+        got = student.get(probe_id)
+        if not isinstance(got, dict) or not isinstance(want, dict) or "backwards" not in want or "backwards" not in got:
+            continue
+        factors: list[float] = []
+        for got_run, want_run in zip(got.get("backwards") or [], want.get("backwards") or [], strict=False):
+            try:
+                mine, right = flat_numbers(_grads(got_run)), flat_numbers(_grads(want_run))
+            except (KeyError, ValueError, TypeError, WireError):
+                continue
+            if mine is None or right is None or mine.shape != right.shape or np.allclose(mine, right, rtol=1e-5, atol=1e-8):
+                continue
+            k = ratio(_grads(got_run), _grads(want_run))
+            if k is None:
+                return False
+            factors.append(k)
+        if any(not np.isclose(k, factors[0], rtol=1e-4, atol=1e-9) for k in factors):
+            return False
+    return True
 
 
 def _judge_raises(got: dict[str, Any], expected: dict[str, Any], key: str, context: CaseContext) -> CaseVerdict:
@@ -185,7 +328,7 @@ _ARGUMENT_ASPECTS: dict[str, Callable[[dict[str, Any], dict[str, Any], str, str,
 def _reference_calls(reference: dict[str, Any]) -> list[dict[str, Any]]:
     """The reference's calls of a ``call`` probe; none at all is a broken course, never an empty comparison."""
     if "error" in reference:
-        raise ReferenceFailed(describe_error(reference["error"], "the reference"))
+        raise ReferenceFailed(_reference_error(reference["error"]))
     calls: list[dict[str, Any]] = reference.get("calls", [])
     if not calls:
         raise ReferenceFailed("the reference answered no call: nothing to compare")
@@ -216,9 +359,7 @@ def judge_value(student: dict[str, Any], reference: dict[str, Any], context: Cas
                 "create fresh tensors inside the function on every call.",
                 diagnosis="state_between_calls",
             )
-        note, diagnosis = _factor_note(call["value"], expected, context.reveal)
-        verdict = _mismatch_verdict(mismatch, context)
-        return CaseVerdict(passed=False, message=verdict.message, hint=note, diagnosis=diagnosis)
+        return _factor_verdict(_mismatch_verdict(mismatch, context).message, call["value"], expected, context.reveal)
     return PASSED
 
 
@@ -337,7 +478,7 @@ def _grads(observation: dict[str, Any]) -> dict[str, Any]:
 
 def judge_function_backward(student: dict[str, Any], reference: dict[str, Any], context: CaseContext) -> CaseVerdict:
     if "error" in reference:
-        raise ReferenceFailed(describe_error(reference["error"], "the reference"))
+        raise ReferenceFailed(_reference_error(reference["error"]))
     if "error" in student:
         return _error_verdict(student["error"], context.label)
     upstreams = context.check.cases[0].upstreams if context.check.cases else []
@@ -362,7 +503,11 @@ def judge_function_backward(student: dict[str, Any], reference: dict[str, Any], 
             # the named probes look at every upstream gradient, but only once one of them is wrong
             diagnosis = _diagnose_backward([_grads(r) for r in got_runs], [_grads(r) for r in expected_runs], context.reveal)
             if diagnosis:
-                return CaseVerdict(False, f"{diagnosis[0]} ({message})", hint=diagnosis[0], diagnosis=diagnosis[1])
+                hint, name, factor = diagnosis
+                support = tuple(dict.fromkeys(v for r in expected_runs for v in _support(_grads(r))))[:4]
+                return CaseVerdict(
+                    False, f"{hint} ({message})", hint=hint, diagnosis=name, factor=factor, support=support, factor_per_input=True
+                )
             return CaseVerdict(False, message)
     for got, want in zip(got_runs, expected_runs, strict=True):
         verdict = _judge_backward_economy(got, want, context)
@@ -382,8 +527,10 @@ def _judge_backward_economy(got: dict[str, Any], want: dict[str, Any], context: 
         if want_none and not got["returned"][position - 1]:
             return CaseVerdict(
                 False,
-                f"{context.label}: backward computed a gradient for input {position}, which does not require one",
-                hint="Check ctx.needs_input_grad in backward and return None for the inputs that need no gradient.",
+                f"{context.label}: backward computed a gradient for forward's {_ordinal(position)} argument, which does not "
+                f"require one (ctx.needs_input_grad[{position - 1}] is False)",
+                hint=f"Check ctx.needs_input_grad in backward and return None for the inputs that need no gradient: here "
+                f"ctx.needs_input_grad[{position - 1}], forward's {_ordinal(position)} argument.",
                 diagnosis="ignores_needs_input_grad",
             )
     if "op_count" in want and got.get("op_count") != want["op_count"]:
@@ -397,7 +544,13 @@ def _judge_backward_economy(got: dict[str, Any], want: dict[str, Any], context: 
     return PASSED
 
 
-def _diagnose_backward(got: list[dict[str, Any]], want: list[dict[str, Any]], reveal: bool) -> tuple[str, str] | None:
+def _ordinal(position: int) -> str:
+    """1 -> "first": an argument named as a reader counts, beside the 0-based index of ``ctx.needs_input_grad``."""
+    words = ("first", "second", "third", "fourth", "fifth", "sixth")
+    return words[position - 1] if 1 <= position <= len(words) else f"#{position}"
+
+
+def _diagnose_backward(got: list[dict[str, Any]], want: list[dict[str, Any]], reveal: bool) -> tuple[str, str, float | None] | None:
     """Named probes over all upstream gradients of one input point."""
     try:
         got_numbers = [flat_numbers(g) for g in got]
@@ -412,6 +565,7 @@ def _diagnose_backward(got: list[dict[str, Any]], want: list[dict[str, Any]], re
         return (
             "Your backward returns the same gradient whatever grad_output is: multiply the local derivative by grad_output (chain rule).",
             "ignores_grad_output",
+            None,
         )
     factors = [ratio(g, w) for g, w in zip(got, want, strict=True)]
     known = [k for k in factors if k is not None]
@@ -419,15 +573,15 @@ def _diagnose_backward(got: list[dict[str, Any]], want: list[dict[str, Any]], re
     informative = max(int(np.count_nonzero(w)) for w in want_numbers) >= 2  # type: ignore[arg-type]
     if informative and known and all(abs(k - known[0]) < 1e-6 for k in known) and abs(known[0] - 1) > 1e-6:
         if abs(known[0] + 1) < 1e-6:
-            return "Your backward has the sign flipped: gradient = -reference.", "sign_flipped"
+            return "Your backward has the sign flipped: gradient = -reference.", "sign_flipped", known[0]
         factor = f" {known[0]:.6g}" if reveal else ""
-        return f"Your backward is off by a constant factor{factor} (same factor at every upstream gradient).", "constant_factor"
+        return f"Your backward is off by a constant factor{factor} (same factor at every upstream gradient).", "constant_factor", known[0]
     return None
 
 
 def judge_function_gradcheck(student: dict[str, Any], reference: dict[str, Any], context: CaseContext) -> CaseVerdict:
     if "error" in reference:
-        raise ReferenceFailed(describe_error(reference["error"], "the reference"))
+        raise ReferenceFailed(_reference_error(reference["error"]))
     if "error" in student:
         return _error_verdict(student["error"], context.label)
     if student["output"].get("type") != "tensor":
@@ -438,11 +592,17 @@ def judge_function_gradcheck(student: dict[str, Any], reference: dict[str, Any],
     if zero is None:
         return CaseVerdict(False, f"{context.label}: backward returned None for an input that needs a gradient")
     if np.any(zero != 0):
-        return CaseVerdict(
+        message = f"{context.label}: backward not multiplied by grad_output: with grad_output = 0 it still returns nonzero gradients"
+        if _invariant_to_upstream(zero, student["rows"]):
+            return CaseVerdict(
+                False, message, hint="Multiply the local derivative by grad_output (chain rule).", diagnosis="ignores_grad_output"
+            )
+        return CaseVerdict(  # it does use grad_output, but a term of it does not scale with grad_output
             False,
-            f"{context.label}: backward not multiplied by grad_output: with grad_output = 0 it still returns nonzero gradients",
-            hint="Multiply the local derivative by grad_output (chain rule).",
-            diagnosis="ignores_grad_output",
+            message,
+            hint="Part of your gradient does not scale with grad_output: by the chain rule every term of dL/dinput is "
+            "multiplied by the upstream gradient, so with grad_output = 0 the whole gradient is 0.",
+            diagnosis="term_without_grad_output",
         )
     eps = context.check.eps
     try:
@@ -468,6 +628,18 @@ def judge_function_gradcheck(student: dict[str, Any], reference: dict[str, Any],
             f"d output[{k}] / d input[{j}] differs{numbers} ({int(bad.sum())} of {bad.size} Jacobian entries differ)",
         )
     return PASSED
+
+
+def _invariant_to_upstream(zero: np.ndarray, rows: list[Any]) -> bool:
+    """Whether backward gave the same gradients at upstream 0 as at every one-hot upstream (the Jacobian's rows)."""
+    for row in rows:
+        try:
+            numbers = flat_numbers({"type": "list", "items": row})
+        except (KeyError, ValueError, TypeError, WireError):
+            return False
+        if numbers is None or numbers.shape != zero.shape or not np.allclose(numbers, zero, rtol=1e-7, atol=1e-12):
+            return False
+    return True
 
 
 def _finite_differences(shifted: Any, eps: float) -> np.ndarray:
@@ -516,7 +688,7 @@ NO_GRAPH_HINT = (
 
 def _class_failure(student: dict[str, Any], reference: dict[str, Any], context: CaseContext) -> CaseVerdict | None:
     if "error" in reference:
-        raise ReferenceFailed(describe_error(reference["error"], "the reference"))
+        raise ReferenceFailed(_reference_error(reference["error"]))
     if "error" in student:
         return _error_verdict(student["error"], context.label)
     return None
@@ -543,8 +715,7 @@ def judge_function_double_backward(student: dict[str, Any], reference: dict[str,
         got_second, want_second = {"type": "list", "items": got["second"]}, {"type": "list", "items": want["second"]}
         second = compare(got_second, want_second, context.tolerances, "second derivative")
         if second:
-            note, diagnosis = _factor_note(got_second, want_second, context.reveal)
-            return CaseVerdict(False, f"{which}: {second.describe(context.reveal)}", hint=note, diagnosis=diagnosis)
+            return _factor_verdict(f"{which}: {second.describe(context.reveal)}", got_second, want_second, context.reveal)
     return PASSED
 
 
@@ -614,8 +785,7 @@ def judge_func_transforms(student: dict[str, Any], reference: dict[str, Any], co
         if "error" in got:
             return _error_verdict(got["error"], label)
         if mismatch := compare(got["value"], want["value"], context.tolerances):
-            note, diagnosis = _factor_note(got["value"], want["value"], context.reveal)
-            return CaseVerdict(False, f"{label}: {mismatch.describe(context.reveal)}", hint=note, diagnosis=diagnosis)
+            return _factor_verdict(f"{label}: {mismatch.describe(context.reveal)}", got["value"], want["value"], context.reveal)
     return PASSED
 
 

@@ -33,10 +33,11 @@ import pytest
 
 from grader.checks.envelope import INTERFERENCE, Interference, check_envelope
 from grader.checks.judge import MutantBehaviour, Observations, judge_check
+from grader.checks.kinds import ReferenceFailed
 from grader.compare import decoding_once
 from grader.errors import GraderError
 from grader.evaluate import worker_limits
-from grader.plan import ExercisePlan
+from grader.plan import ExercisePlan, PlannedCheck
 from grader.results import CheckResult, CheckStatus
 from grader.sandbox.client import ForkServer, Job, Module
 from grader.sandbox.wire import decode_value, encode
@@ -169,6 +170,7 @@ class SubmissionItem(pytest.Item):
                     trace = "".join(traceback.format_exception(error)).rstrip()
                     broken.append((task.plan.id, planned.name, trace))
                     self.broken[(task.submission, task.plan.id, planned.name)] = trace
+                    self.sink[(task.submission, task.plan.id, planned.name)] = _not_judged(planned, error)
                     continue
                 self.sink[(task.submission, task.plan.id, planned.name)] = result
                 if not result.passed:
@@ -292,6 +294,23 @@ def _short_failure(report: pytest.TestReport) -> str:
         if line.startswith("E "):
             return line[1:].strip()[:500]
     return text.strip().splitlines()[-1][:500] if text.strip() else "failed"
+
+
+def _not_judged(planned: PlannedCheck, error: Exception) -> CheckResult:
+    """A check the grader could not judge: not graded, with the reason (the course's, never a student's, fault)."""
+    check = planned.check
+    reason = str(error).strip().splitlines()[0][:300] if isinstance(error, ReferenceFailed) and str(error).strip() else ""
+    message = f"not judged: the course is broken here ({reason})" if reason else f"not judged: the grader failed ({type(error).__name__})"
+    return CheckResult(
+        exercise=planned.exercise,
+        name=check.name,
+        visible=check.visible,
+        points=0.0,
+        max_points=check.points,
+        status="not_graded",
+        message=message,
+        description=check.description or "",
+    )
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ re-checks the YAML: it reads these models (or the frozen plan built from them).
 
 from __future__ import annotations
 
+import ast
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -177,6 +178,29 @@ class Mutant(_Strict):
     file: str | None = Field(default=None, description="default: mutants/<exercise>/<name>.py")
 
 
+class ReleasedStatement(_Strict):
+    """A statement of the solution the student release may show, and why it cannot be avoided.
+
+    The release (stubs, released ``course.yaml``, expected values) must not hand out the
+    solution; a statement listed here is exempt, e.g. a line of a provided training loop
+    that the solution repeats. Compared after ``ast.unparse``, so spacing does not matter.
+    """
+
+    statement: str = Field(min_length=1, description="one Python statement, as in the solution")
+    why: str = Field(min_length=1, description="why the release has to show it")
+
+    @field_validator("statement")
+    @classmethod
+    def _one_statement(cls, statement: str) -> str:
+        try:
+            body = ast.parse(statement).body
+        except SyntaxError as error:
+            raise ValueError(f"not a Python statement: {error.msg}") from None
+        if len(body) != 1:
+            raise ValueError(f"one statement expected, found {len(body)}")
+        return ast.unparse(body[0])
+
+
 class Exercise(_Strict):
     id: Annotated[str, Field(pattern=IDENTIFIER)]
     title: str = Field(min_length=1)
@@ -187,6 +211,12 @@ class Exercise(_Strict):
     limits: LimitsOverride = LimitsOverride()
     tolerance: Tolerances = Tolerances()
     forbid_autograd: bool = Field(default=False, description="static check: no autograd in this exercise")
+    cpu_budget_ms: float = Field(
+        default=100.0, gt=0, le=60_000, description="`grade validate`: CPU time the reference solution may spend on all checks"
+    )
+    release_whitelist: list[ReleasedStatement] = Field(
+        default_factory=list, description="solution statements the student release may show (never released itself)"
+    )
 
     @field_validator("checks")
     @classmethod
@@ -275,6 +305,7 @@ __all__ = [
     "LimitsOverride",
     "Mutant",
     "RandomCases",
+    "ReleasedStatement",
     "Tolerance",
     "Tolerances",
     "field_names",

@@ -195,6 +195,8 @@ def _plot(plot: dict[str, Any], plots: PlotCache) -> PlotView | None:
         f"Your {what} (solid) against the reference (dashed) over a fixed range of inputs, for {plot.get('check')}; "
         "shaded where they differ beyond the tolerance."
     )
+    if kind == "figure_lines":
+        caption = f"The lines of your figure (solid) against the reference figure's (dashed), by label, for {plot.get('check')}."
     return PlotView(kind=kind, title=title, problem=problem, svg=svg, caption=caption)
 
 

@@ -54,6 +54,7 @@ def run_module(name: str, student_file: str, probes: list[dict[str, Any]]) -> No
         spec.loader.exec_module(module)
     except BaseException as error:  # the student's import may raise anything
         import_error = describe_exception(error, student_file)
+        module = None  # half-imported: every probe reports the import's error, not "does not define ..."
     _write_line({"event": EVENT_IMPORTED, "error": import_error})
     for probe in probes:
         if module is None:

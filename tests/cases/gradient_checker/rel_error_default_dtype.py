@@ -1,4 +1,4 @@
-# expect: points=9 hint=zero where it should not be
+# expect: points=9 hint=only to float32 precision
 # Wrong: rel_error converts with torch.as_tensor(a) and .float(), i.e. float32, where 1.0 and 1.000000001 are equal;
 # numerical_gradient is right (7), rel_error passes the visible and random checks (1 + 1). No declared mistake fits;
 # the built-in diagnosis notes the zero result.

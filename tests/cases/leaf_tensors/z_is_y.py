@@ -1,4 +1,4 @@
-# expect: points=0 hint=y.detach()
+# expect: points=0 hint=Detach it from y
 # Wrong: z = y stays in the graph.
 import torch
 
