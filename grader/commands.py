@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from grader.checks.judge import Observations
+from grader.cli_args import check_exercise_ids
 from grader.course.load import LoadedCourse
 from grader.engine import EXPECTED_FILE, GradeOptions, GradeRun, Progress, course_submission, grade, grade_stream
 from grader.errors import UsageError
@@ -36,11 +37,7 @@ def exercise_ids(loaded: LoadedCourse) -> list[str]:
 
 
 def _check_exercises(loaded: LoadedCourse, requested: list[str]) -> tuple[str, ...]:
-    known = exercise_ids(loaded)
-    for exercise_id in requested:
-        if exercise_id not in known:
-            raise UsageError(f"no exercise `{exercise_id}` in {loaded.path.name} (exercises: {', '.join(known)})")
-    return tuple(requested)
+    return check_exercise_ids(loaded, requested)
 
 
 @dataclass(frozen=True)
@@ -186,6 +183,8 @@ def rebuild_outputs(
 def report(loaded: LoadedCourse, out: Path) -> ReportFiles:
     """``grade report OUT``: the dashboard and feedback pages again, from ``OUT/submissions/*.json`` only (no regrading)."""
     records_dir = out / RECORDS_DIR
+    if not out.is_dir():
+        raise UsageError(f"{out}: does not exist (expected the --out folder of an earlier `grade run`)")
     if not records_dir.is_dir() or not any(records_dir.glob("*.json")):
         raise UsageError(f"{out} holds no graded records (expected {records_dir}/*.json, written by `grade run --out {out}`)")
     return write_reports(out, loaded)

@@ -38,6 +38,12 @@ HEADER = struct.Struct(">I")
 MAX_FRAME = 256 * 1024 * 1024
 MAX_RESULT_BYTES = 64 * 1024 * 1024
 EXIT_SANDBOX_FAILED = 70
+OUTPUT_KILL_FACTOR = 16
+"""Output past ``max_output`` is dropped, not fatal: a module is ended only past this many times its cap.
+
+Printing is not a mistake of autograd, so a worker whose checks answered keeps its points
+however much it printed; the hard cap only bounds what the server reads from an endless print loop.
+"""
 SANDBOX_UID_BASE = 61000
 GRACE = 0.5
 """Seconds to wait for a job's pipes to close after its first process was reaped."""
@@ -231,11 +237,12 @@ class Server:
 
     def _keep_output(self, job: RunningJob, chunk: bytes) -> None:
         """Output counts against the running module's cap; at most ``max_output`` bytes per module are kept."""
+        printed_before = job.output_bytes[job.module]
         job.output_bytes[job.module] += len(chunk)
-        room = job.max_output * len(job.time_limits) - len(job.output)
+        room = min(job.max_output - printed_before, job.max_output * len(job.time_limits) - len(job.output))
         if room > 0:
             job.output += chunk[:room]
-        if job.output_bytes[job.module] > job.max_output:
+        if job.output_bytes[job.module] > job.max_output * OUTPUT_KILL_FACTOR:
             self._kill(job, "output_limit")
 
     def _follow_modules(self, job: RunningJob) -> None:
