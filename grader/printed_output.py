@@ -12,6 +12,9 @@ LINES_AT_EACH_END = 10
 """Lines kept from the start and from the end of the output."""
 LINE_CHARS = 200
 """Characters kept of one line."""
+UNCOUNTED_BYTES = 256
+"""Printed bytes that may be missing from the kept text without anything lost: the separators the worker
+writes between modules are counted as printed but cut out of each module's output."""
 
 
 def omitted_marker(count: int) -> str:
@@ -30,7 +33,7 @@ def clip_output(text: str, printed_bytes: int = 0) -> str:
         left_out = len(lines) - 2 * LINES_AT_EACH_END
         lines = [*lines[:LINES_AT_EACH_END], omitted_marker(left_out), *lines[-LINES_AT_EACH_END:]]
     kept_bytes = len(text.encode("utf-8", errors="replace"))
-    if printed_bytes > kept_bytes:
+    if printed_bytes > kept_bytes + UNCOUNTED_BYTES:
         lines.append(f"… more output not kept ({printed_bytes // 1024} KiB printed in all) …")
     return "\n".join(lines) + ("\n" if lines else "")
 

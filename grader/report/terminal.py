@@ -152,7 +152,7 @@ def _heading(exercise: ExerciseResult, console: Console, title: str, folder: Pat
 
 def _render_exercise(exercise: ExerciseResult, console: Console, title: str, folder: Path | None) -> None:
     console.print(_heading(exercise, console, title, folder), soft_wrap=True)
-    if exercise.status != "graded":
+    if exercise.status != "graded" or exercise.message:
         console.print(_status_line(exercise, console), soft_wrap=True)
     visible = _visible_checks(exercise)
     width = max((len(_clean(console, c.name)) for c in visible), default=0)
@@ -167,10 +167,15 @@ def _render_exercise(exercise: ExerciseResult, console: Console, title: str, fol
 
 
 def _status_line(exercise: ExerciseResult, console: Console) -> Text:
+    """The file-level problem, said once: why the exercise was not graded, or what went wrong importing it."""
+    if exercise.status == "graded":
+        return Text.assemble("  ", ("Problem: ", "bold red"), _clean(console, exercise.message))
     style = "yellow" if exercise.status == "not_started" else "bold red"
     line = Text.assemble("  Status: ", (_status_words(exercise.status), style))
     if exercise.message:
         line.append(f" - {_clean(console, exercise.message)}")
+    elif exercise.status == "not_started":
+        line.append(" - the stub still raises NotImplementedError: replace its body with your solution")
     return line
 
 
@@ -187,7 +192,7 @@ def _check_line(check: CheckResult, exercise: ExerciseResult, console: Console, 
 
 def _check_message(check: CheckResult, exercise: ExerciseResult) -> str:
     """What to say after a check: nothing for a pass, nor when the exercise's status line already said it."""
-    if check.passed:
+    if check.passed or (check.status == "not_started" and exercise.status == "not_started"):
         return ""
     if check.message and check.message == exercise.message:
         return "not run" if check.status == "not_graded" else ""
@@ -226,9 +231,7 @@ NAME_WIDTH = 40
 """A submission name up to this long is never wrapped in the summary."""
 
 
-def render_class_summary(
-    results: list[SubmissionResult], exercise_ids: list[str], console: Console, outputs: Sequence[Path] = ()
-) -> None:
+def render_class_summary(results: list[SubmissionResult], exercise_ids: list[str], console: Console, outputs: Sequence[Path] = ()) -> None:
     """One row per submission (its name and total always), a footer, and where the full results are.
 
     Per-exercise columns are shown only when they fit the console beside the names, totals
