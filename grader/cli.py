@@ -259,11 +259,11 @@ def _run(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> in
     elapsed = time.monotonic() - started
     kept = f", {outcome.skipped} unchanged and kept" if outcome.skipped else ""
     isolation = outcome.run.isolation
-    if outcome.reports is not None:
-        shown.print(f"dashboard: {outcome.reports.index} (reports took {outcome.reports.seconds:.1f} s)", markup=False, soft_wrap=True)
-    # The summary stays the last line: scripts and --quiet users read it.
+    dashboard = f"; dashboard: {outcome.reports.index}" if outcome.reports is not None else ""
+    # The summary stays the last line, naming where every output is: scripts and --quiet users read it.
     console.print(
-        f"graded {plural(outcome.graded, 'submission')} in {elapsed:.1f} s{kept} (isolation: {isolation}); gradebook: {outcome.gradebook}",
+        f"graded {plural(outcome.graded, 'submission')} in {elapsed:.1f} s{kept} (isolation: {isolation});"
+        f" gradebook: {outcome.gradebook}{dashboard}",
         markup=False,
         soft_wrap=True,
     )

@@ -86,7 +86,7 @@ def test_exercise_columns_are_shown_whole_when_they_fit() -> None:
     header = _row(text, "Submission")
     assert all(exercise in header for exercise in EXERCISES[:5])
     assert "Total" in header
-    assert "Full results: graded/gradebook.csv" in text
+    assert "Points per exercise" not in text
 
 
 def test_the_summary_names_ungradable_exercises_per_row_and_counts_submissions_in_the_singular() -> None:

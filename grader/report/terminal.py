@@ -244,10 +244,8 @@ def render_class_summary(results: list[SubmissionResult], exercise_ids: list[str
     table = _summary_table(results, exercise_ids, console, per_exercise=shown_per_exercise)
     console.print(table)
     console.print(_summary_footer(results, exercise_ids))
-    if outputs:
-        where = " and ".join(str(path) for path in outputs)
-        lead = "Points per exercise" if not shown_per_exercise else "Full results"
-        console.print(Text(f"{lead}: {where}"), soft_wrap=True)
+    if outputs and not shown_per_exercise:
+        console.print(Text(f"Points per exercise: {' and '.join(str(path) for path in outputs)}"), soft_wrap=True)
 
 
 def _natural_width(table: Table, console: Console) -> int:
