@@ -179,8 +179,15 @@ def main(argv: list[str] | None = None) -> int:
             render_validation(report, console)
             return EXIT_OK if report.ok else EXIT_CHECKS_FAILED
         if args.verb == "release":
-            written = commands.release(loaded, args.out, force=args.force)
-            console.print(f"Wrote the student release to {args.out} ({len(written)} files; no solutions, hidden checks, seed or mutants).")
+            bundle = commands.release(loaded, args.out, force=args.force, wheel=True)
+            console.print(
+                f"Wrote the student release to {args.out} ({len(bundle.files)} files; no solutions, hidden checks, seed or mutants).",
+                markup=False,
+                soft_wrap=True,
+            )
+            if bundle.wheel_problem:
+                errors.print(f"warning: no grader wheel in the release: {bundle.wheel_problem}", markup=False)
+            console.print(f"Students install the grader from {args.out} with: {bundle.install_command}", markup=False, soft_wrap=True)
             return EXIT_OK
         if args.verb == "run":
             return _run(loaded, args, console)
