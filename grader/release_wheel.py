@@ -21,8 +21,15 @@ import grader
 
 WHEELS_DIR = "wheels"
 PROJECT = "autograd-grader"
-SOURCE_FILES = ("pyproject.toml", "README.md", "LICENSE", "setup.cfg", "setup.py", "MANIFEST.in")
-"""What a build reads besides the package (those present are copied)."""
+SOURCE_FILES = ("pyproject.toml", "LICENSE", "setup.cfg", "setup.py", "MANIFEST.in")
+"""What a build reads besides the package and the README (those present are copied)."""
+WHEEL_README = """# autograd-grader
+
+The `grade` command for graded PyTorch autograd exercises. Students: `grade check` in
+your release's folder checks your exercises; see the release's own README.md.
+"""
+"""The wheel's long description. Not the project README: that one describes the instructor's
+course (hidden check names among it), and a wheel's METADATA carries its README to students."""
 BUILD_SECONDS = 300
 
 
@@ -75,11 +82,12 @@ def build_release_wheel(release: Path) -> ReleaseWheel:
 
 
 def _copy_source(root: Path, source: Path) -> None:
-    """The package and the files its build reads; caches, virtual environments and course data stay behind."""
+    """The package and the files its build reads; caches, virtual environments, course data and the README stay behind."""
     shutil.copytree(root / "grader", source / "grader", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     for name in SOURCE_FILES:
         if (root / name).is_file():
             shutil.copyfile(root / name, source / name)
+    (source / "README.md").write_text(WHEEL_README, encoding="utf-8")
 
 
 __all__ = ["WHEELS_DIR", "ReleaseWheel", "build_release_wheel", "install_command", "source_root"]
