@@ -21,19 +21,57 @@ from rich.console import Console
 from rich.markup import escape
 
 from grader import instructor_verbs
-from grader.errors import CourseError, GraderError
+from grader.cli_args import (
+    GradeArgumentParser,
+    accept_course_anywhere,
+    check_exercise_ids,
+    describe_verbs,
+    find_course,
+    positive_float,
+    positive_int,
+)
+from grader.errors import CourseError, GraderError, UsageError
 from grader.platforms import verbs as platform_verbs
 from grader.results import EXIT_CHECKS_FAILED, EXIT_GRADER_FAILED, EXIT_OK, EXIT_USAGE
-from grader.sandbox.client import prestart
 from grader.text_safety import printable_lines
 
 if TYPE_CHECKING:
     from grader.course.load import LoadedCourse
 
 
+COURSE_HELP = "course.yaml or the folder holding it (default: the nearest course.yaml in this folder or one above it)"
+
+EXAMPLES = {
+    "check": (
+        "grade check square    # one exercise, from the course folder or any folder below it\n"
+        "grade check --html    # every exercise, and a web page with plots"
+    ),
+    "validate": "grade validate --course path/to/course",
+    "release": "grade release ../release-week1",
+    "run": "grade run submissions/ --out graded/ --jobs 4",
+    "report": "grade report graded/",
+    "nbgrader": "grade nbgrader build nbgrader-course/",
+    "nbgrader build": "grade nbgrader build nbgrader-course/ --assignment week1",
+    "gradescope": "grade gradescope build autograder.zip",
+    "gradescope build": "grade gradescope build autograder.zip",
+    "gradescope grade": "grade gradescope grade /autograder/submission --results /autograder/results/results.json",
+}
+"""One example per verb, shown at the end of its ``--help`` (a test requires one for every verb)."""
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("autograd-grader")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="grade", description="Graded PyTorch autograd exercises and their sandboxed autograder.")
-    parser.add_argument("--course", type=Path, default=Path("."), help="course.yaml or the folder holding it (default: the current folder)")
+    parser = GradeArgumentParser(prog="grade", description="Graded PyTorch autograd exercises and their sandboxed autograder.")
+    parser.add_argument("--version", action="version", version=f"grade {_version()}")
+    parser.add_argument("--course", type=Path, default=None, help=COURSE_HELP)
     verbs = parser.add_subparsers(dest="verb", required=True)
 
     check = verbs.add_parser("check", help="students: run the visible checks on your exercises")
@@ -60,11 +98,15 @@ def _parser() -> argparse.ArgumentParser:
     run = verbs.add_parser("run", help="instructors: grade a class with the hidden checks")
     run.add_argument("paths", nargs="*", type=Path, help="submission folders, or folders of them, or nbgrader's COURSE_DIR/submitted")
     run.add_argument("--out", type=Path, required=True, help="where gradebook.csv and per-submission JSON go")
-    run.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="workers in parallel (default: the number of cores)")
+    run.add_argument(
+        "--jobs", type=positive_int, default=os.cpu_count() or 1, help="workers in parallel, 1 or more (default: the number of cores)"
+    )
     run.add_argument(
         "--per-student-seed", action="store_true", help="draw hidden inputs per student (from the course seed and the submission name)"
     )
-    run.add_argument("--time-limit", type=float, default=None, help="override every exercise's wall-clock limit (seconds)")
+    run.add_argument(
+        "--time-limit", type=positive_float, default=None, help="override every exercise's wall-clock limit (seconds, above 0)"
+    )
     run.add_argument("--exercise", action="append", default=[], help="grade only this exercise (repeatable)")
     run.add_argument("--quiet", action="store_true", help="print only the final line")
     platform_verbs.add_run_options(run)
@@ -75,15 +117,17 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("out", type=Path, help="the --out folder of an earlier `grade run`")
     run.add_argument(
         "--chunk",
-        type=int,
+        type=positive_int,
         default=0,
         metavar="N",
-        help="submissions judged together; each chunk's results are written when it is judged (default: 32)",
+        help="submissions judged together, 1 or more; each chunk's results are written when it is judged (default: 32)",
     )
     run.add_argument("--force", action="store_true", help="grade every submission again, even those unchanged since they were graded")
     run.add_argument(
         "--dask", metavar="ADDRESS", default=None, help="run the sandboxed workers on a Dask cluster (e.g. tcp://scheduler:8786)"
     )
+    accept_course_anywhere(parser, COURSE_HELP)
+    describe_verbs(parser, EXAMPLES)
     return parser
 
 
@@ -93,15 +137,42 @@ def _load(path: Path) -> LoadedCourse:
     return load_course(path)
 
 
+def _refuse_before_grading(loaded: LoadedCourse, args: argparse.Namespace) -> None:
+    """Usage errors that need the course but not torch: named before the sandbox starts, so they print at once."""
+    if args.verb == "check":
+        check_exercise_ids(loaded, args.exercises)
+        if args.workspace is not None and not args.workspace.is_dir():
+            raise UsageError(f"{args.workspace}: no such folder (--workspace names the folder holding your <exercise>.py files)")
+    if args.verb == "run":
+        check_exercise_ids(loaded, args.exercise)
+        missing = [path for path in args.paths if not path.exists()]
+        if missing:
+            raise UsageError(f"{missing[0]}: does not exist (expected a submission folder or a folder of submissions)")
+    if args.verb == "report" and not args.out.is_dir():
+        raise UsageError(f"{args.out}: does not exist (expected the --out folder of an earlier `grade run`)")
+
+
+def _gradescope_course(given: Path | None) -> Path:
+    """Inside Gradescope the course is found like anywhere else; when it is not, the grading step reports it in results.json."""
+    try:
+        return find_course(given)
+    except CourseError:
+        return given or Path(".")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     console = Console(highlight=False)
-    errors = Console(stderr=True, highlight=False)
+    errors = Console(stderr=True, highlight=False, soft_wrap=True)  # one error, one line: editors parse file:line:col
     if args.verb == "gradescope" and args.platform_verb == "grade":
+        args.course = _gradescope_course(args.course)
         return platform_verbs.grade_in_gradescope(args)  # must write results.json whatever fails, the course load included
-    prestart()  # the fork server imports torch while this process does (below): every verb needs both
     try:
-        loaded = _load(args.course)
+        loaded = _load(find_course(args.course))
+        _refuse_before_grading(loaded, args)
+        from grader.sandbox.client import prestart
+
+        prestart()  # the fork server imports torch while this process does (below): every verb needs both
         from grader import commands
         from grader.report.terminal import render_validation
 
@@ -112,8 +183,15 @@ def main(argv: list[str] | None = None) -> int:
             render_validation(report, console)
             return EXIT_OK if report.ok else EXIT_CHECKS_FAILED
         if args.verb == "release":
-            written = commands.release(loaded, args.out, force=args.force)
-            console.print(f"Wrote the student release to {args.out} ({len(written)} files; no solutions, hidden checks, seed or mutants).")
+            bundle = commands.release(loaded, args.out, force=args.force, wheel=True)
+            console.print(
+                f"Wrote the student release to {args.out} ({len(bundle.files)} files; no solutions, hidden checks, seed or mutants).",
+                markup=False,
+                soft_wrap=True,
+            )
+            if bundle.wheel_problem:
+                errors.print(f"warning: no grader wheel in the release: {bundle.wheel_problem}", markup=False)
+            console.print(f"Students install the grader from {args.out} with: {bundle.install_command}", markup=False, soft_wrap=True)
             return EXIT_OK
         if args.verb == "run":
             return _run(loaded, args, console)
@@ -164,21 +242,20 @@ def _run(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> in
     from grader import commands
     from grader.engine import GradeOptions
     from grader.progress import ClassProgress
-    from grader.report.terminal import render_class_summary
+    from grader.report.terminal import plural, render_class_summary
 
     started = time.monotonic()
     options = GradeOptions(
         per_student_seed=args.per_student_seed,
         time_limit=args.time_limit,
-        parallel=max(1, args.jobs),
+        parallel=args.jobs,
         exercises=tuple(args.exercise),
         dask=args.dask,
-        chunk_size=max(0, args.chunk),
+        chunk_size=args.chunk,
     )
-    if args.exercise:
-        commands._check_exercises(loaded, args.exercise)
     submissions, nbgrader_tree = platform_verbs.run_submissions(loaded, args)
-    with ClassProgress(console, quiet=args.quiet) as progress:
+    shown = Console(quiet=True) if args.quiet else console  # --quiet: the final line alone
+    with ClassProgress(shown, quiet=args.quiet) as progress:
         outcome = commands.run_class(
             loaded,
             list(args.paths),
@@ -190,19 +267,19 @@ def _run(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> in
             submissions=submissions,
         )
     ids = list(options.exercises) or commands.exercise_ids(loaded)
-    if not args.quiet:
-        render_class_summary(outcome.run.results, ids, console)
-    platform_verbs.after_run(outcome.run.results, args, args.out, nbgrader_tree, console)
+    outputs = [outcome.gradebook] + ([outcome.reports.index] if outcome.reports is not None else [])
+    render_class_summary(outcome.run.results, ids, shown, outputs=outputs)
+    platform_verbs.after_run(outcome.run.results, args, args.out, nbgrader_tree, shown)
     elapsed = time.monotonic() - started
     kept = f", {outcome.skipped} unchanged and kept" if outcome.skipped else ""
     isolation = outcome.run.isolation
-    if outcome.reports is not None:
-        console.print(f"dashboard: {outcome.reports.index} (reports took {outcome.reports.seconds:.1f} s)", markup=False, soft_wrap=True)
     if outcome.regrade is not None:
         console.print(outcome.regrade.sentence() + " (`grade diff OUT` lists what changed)", markup=False, soft_wrap=True)
-    # The summary stays the last line: scripts and --quiet users read it.
+    dashboard = f"; dashboard: {outcome.reports.index}" if outcome.reports is not None else ""
+    # The summary stays the last line, naming where every output is: scripts and --quiet users read it.
     console.print(
-        f"graded {outcome.graded} submissions in {elapsed:.1f} s{kept} (isolation: {isolation}); gradebook: {outcome.gradebook}",
+        f"graded {plural(outcome.graded, 'submission')} in {elapsed:.1f} s{kept} (isolation: {isolation});"
+        f" gradebook: {outcome.gradebook}{dashboard}",
         markup=False,
         soft_wrap=True,
     )

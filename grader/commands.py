@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from grader.checks.judge import Observations
+from grader.cli_args import check_exercise_ids
 from grader.course.cost import budget_verdicts, reference_cpu_ms
 from grader.course.load import LoadedCourse
 from grader.engine import EXPECTED_FILE, GradeOptions, GradeRun, Progress, course_submission, grade, grade_stream
@@ -29,6 +30,7 @@ from grader.fingerprint import course_fingerprint, submission_fingerprint
 from grader.late_policy import apply_late_policy
 from grader.plan import build_plan
 from grader.regrade import RegradeSummary, StudentChange, changes, summarise, with_history
+from grader.release_wheel import ReleaseWheel, build_release_wheel, install_command
 from grader.report.gradebook_csv import write_gradebook
 from grader.report.html_reports import ReportFiles, write_reports
 from grader.report.records_json import read_submission_json, safe_file_stem, write_submission_json
@@ -45,11 +47,7 @@ def exercise_ids(loaded: LoadedCourse) -> list[str]:
 
 
 def _check_exercises(loaded: LoadedCourse, requested: list[str]) -> tuple[str, ...]:
-    known = exercise_ids(loaded)
-    for exercise_id in requested:
-        if exercise_id not in known:
-            raise UsageError(f"no exercise `{exercise_id}` in {loaded.path.name} (exercises: {', '.join(known)})")
-    return tuple(requested)
+    return check_exercise_ids(loaded, requested)
 
 
 @dataclass(frozen=True)
@@ -329,6 +327,8 @@ def rebuild_outputs(
 def report(loaded: LoadedCourse, out: Path) -> ReportFiles:
     """``grade report OUT``: the dashboard and feedback pages again, from ``OUT/submissions/*.json`` only (no regrading)."""
     records_dir = out / RECORDS_DIR
+    if not out.is_dir():
+        raise UsageError(f"{out}: does not exist (expected the --out folder of an earlier `grade run`)")
     if not records_dir.is_dir() or not any(records_dir.glob("*.json")):
         raise UsageError(f"{out} holds no graded records (expected {records_dir}/*.json, written by `grade run --out {out}`)")
     return write_reports(out, loaded)
@@ -450,18 +450,35 @@ Check your work against the visible checks at any time:
     grade check              # every exercise
     grade check square       # one exercise
 
-Install the grader once with `pip install -c constraints.txt autograd-grader`
-(or the wheel your instructor provides). The hidden checks your work is graded
-on use other inputs: make your code correct, not just right on these cases.
+`grade check` works from this folder or any folder below it (such as `exercises/`).
+
+Install the grader once, from this folder:
+
+    {install}
+
+The hidden checks your work is graded on use other inputs: make your code
+correct, not just right on these cases.
 """
 
 
-def release(loaded: LoadedCourse, out: Path, force: bool = False) -> list[Path]:
+@dataclass(frozen=True)
+class ReleaseBundle:
+    """What ``grade release`` wrote, and the command that installs the grader for it."""
+
+    files: list[Path]
+    install_command: str
+    """Run in the release's folder: installs the grader (from ``wheels/`` when the wheel was built), torch pinned."""
+    wheel_problem: str = ""
+    """Why the grader's wheel is not in the release (empty when it is, or when none was asked for)."""
+
+
+def release(loaded: LoadedCourse, out: Path, force: bool = False, wheel: bool = False) -> ReleaseBundle:
     """``grade release OUT``: the student bundle, with nothing hidden in it.
 
     Written: stubs, a course.yaml holding the visible checks only (no seed, no
     mutants), and the reference's observations on the visible inputs so that
-    ``grade check`` works without the solutions.
+    ``grade check`` works without the solutions. With ``wheel`` (as the CLI does),
+    also the grader's own wheel, so students install it from the release.
     """
     if out.exists() and any(out.iterdir()):
         if not force:
@@ -498,14 +515,17 @@ def release(loaded: LoadedCourse, out: Path, force: bool = False) -> list[Path]:
     expected_file = out / EXPECTED_FILE
     expected_file.parent.mkdir()
     expected_file.write_text(json.dumps(expected), encoding="utf-8")
-    readme = out / "README.md"
-    readme.write_text(RELEASE_README.format(title=course.title), encoding="utf-8")
     constraints = loaded.root / "constraints.txt"
     if constraints.is_file():
         shutil.copyfile(constraints, out / "constraints.txt")
         written.append(out / "constraints.txt")
+    built = build_release_wheel(out) if wheel else ReleaseWheel(None, install_command(None, out, constraints.is_file()))
+    if built.wheel is not None:
+        written.append(built.wheel)
+    readme = out / "README.md"
+    readme.write_text(RELEASE_README.format(title=course.title, install=built.install_command), encoding="utf-8")
     written += [course_file, expected_file, readme]
-    return written
+    return ReleaseBundle(files=written, install_command=built.install_command, wheel_problem=built.problem)
 
 
 def _visible_only(observations: Observations, references: Observations) -> Observations:

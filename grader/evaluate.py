@@ -21,7 +21,9 @@ from grader.course.schema import Course, Limits
 from grader.errors import CourseError, SandboxError
 from grader.executors import Executor
 from grader.plan import ExercisePlan, Plan
+from grader.printed_output import clip_output
 from grader.results import ExerciseStatus
+from grader.sandbox import protocol
 from grader.sandbox.client import Job, Module, WorkerRun
 from grader.static_rules import autograd_use
 from grader.submissions import Submission
@@ -129,7 +131,7 @@ def _outcomes(run: WorkerRun, job: Job) -> list[ModuleOutcome]:
             exit_code=module.exit_code,
             signal=module.signal,
             isolation=run.isolation,
-            output=module.output[-4000:],
+            output=clip_output(module.output, module.output_bytes),
             wall=module.wall,
             interfered=module.interfered,
         )
@@ -251,7 +253,8 @@ def describe_run_end(outcome: ModuleOutcome, plan: ExercisePlan) -> tuple[Exerci
     if outcome.status == "timeout":
         return "timeout", f"stopped after {limits.time_limit:g} s (the time limit): an endless loop, or a very slow computation?"
     if outcome.status == "output_limit":
-        return "output_limit", f"printed more than {limits.max_output_kb} KiB, the output limit: remove large prints"
+        printed_kb = limits.max_output_kb * protocol.OUTPUT_KILL_FACTOR
+        return "output_limit", f"printed more than {printed_kb} KiB, the output limit: remove large prints"
     if outcome.status == "result_limit":
         return "crashed", "returned more data than the grader accepts"
     if outcome.completed:

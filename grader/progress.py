@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from grader.commands import ClassPlan
 from grader.report.gradebook_csv import format_points
+from grader.report.terminal import plural
 from grader.results import SubmissionResult
 from grader.text_safety import one_line
 
@@ -48,7 +49,7 @@ class ClassProgress:
             return
         if plan.skipped:
             self.console.print(
-                f"{plan.skipped} of {plan.total} submissions unchanged since they were graded: kept (--force regrades them)",
+                f"{plan.skipped} of {plural(plan.total, 'submission')} unchanged since they were graded: kept (--force regrades them)",
                 markup=False,
                 highlight=False,
             )

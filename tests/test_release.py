@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -70,6 +71,8 @@ class Release:
     stubs: Outcome
     again: Outcome
     before_again: dict[str, bytes]
+    unpacked: Path
+    """The grader's wheel from ``out/wheels/``, unpacked, so every test that reads released files reads its files too."""
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +92,11 @@ def release(tmp_path_factory: pytest.TempPathFactory) -> Release:
         "again": _cli("--course", str(REPO), "release", str(out)),
     }
     finished = {key: _finish(p) for key, p in processes.items()}
-    return Release(out, made, finished["solved"], finished["stubs"], finished["again"], before)
+    unpacked = root / "unpacked-wheel"
+    for wheel in (root / "solved" / "wheels").glob("*.whl"):
+        with zipfile.ZipFile(wheel) as archive:
+            archive.extractall(unpacked)
+    return Release(out, made, finished["solved"], finished["stubs"], finished["again"], before, unpacked)
 
 
 def _strings(value: object) -> Iterator[str]:
@@ -132,7 +139,12 @@ def _lines(path: Path) -> set[str]:
 
 
 def _files(release: Release) -> list[Path]:
-    return [p for p in sorted(release.out.rglob("*")) if p.is_file()]
+    """The released course material: everything but the grader's wheel (tested on its own, below)."""
+    return [p for p in sorted(release.out.rglob("*")) if p.is_file() and p.suffix != ".whl"]
+
+
+def _wheel_files(release: Release) -> list[Path]:
+    return [p for p in sorted(release.unpacked.rglob("*")) if p.is_file()]
 
 
 def _whole_word(name: str, text: str) -> bool:
@@ -152,6 +164,7 @@ def test_release_exits_0_and_writes_the_stubs(release: Release) -> None:
     assert (release.out / EXPECTED_FILE).is_file()
     assert not (release.out / "solutions").exists()
     assert not (release.out / "mutants").exists()
+    assert (release.unpacked / "grader" / "cli.py").is_file(), "the grader's wheel is in wheels/"
 
 
 def test_no_released_file_contains_a_line_of_a_solution(release: Release) -> None:
@@ -244,7 +257,18 @@ def test_no_hidden_check_appears_in_the_release(release: Release) -> None:
 def test_the_course_seed_appears_nowhere(release: Release) -> None:
     seed = str(COURSE["seed"]).encode()
     assert len(seed) >= 4
-    assert [str(p) for p in _files(release) if seed in p.read_bytes()] == []
+    assert [str(p) for p in _files(release) + _wheel_files(release) if seed in p.read_bytes()] == []
+
+
+def test_the_wheel_holds_the_grader_package_and_nothing_of_the_course(release: Release) -> None:
+    """The grader's code is public (the package on the index); what must not ride along is the course or its README."""
+    package = {str(p.relative_to(REPO)) for p in (REPO / "grader").rglob("*") if p.is_file() and "__pycache__" not in p.parts}
+    inside = {str(p.relative_to(release.unpacked)) for p in _wheel_files(release)}
+    assert {name for name in inside if not name.startswith("autograd_grader-")} <= package
+    assert "grader/cli.py" in inside and "grader/report/templates/dashboard.html.j2" in inside
+    (metadata,) = release.unpacked.glob("autograd_grader-*.dist-info/METADATA")
+    assert "grade check" in metadata.read_text(encoding="utf-8")
+    assert not [c["name"] for c in HIDDEN_CHECKS if _whole_word(c["name"], metadata.read_text(encoding="utf-8"))]
 
 
 def test_no_mutant_name_file_or_source_appears(release: Release) -> None:

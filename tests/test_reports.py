@@ -226,8 +226,8 @@ def test_check_view_shows_titles_points_and_the_total() -> None:
     console = _console()
     render_check(_bob(), console, TITLES)
     text = console.export_text()
-    assert "ReLU  1.5/3 points" in text
-    assert "Softmax  0/2 points" in text
+    assert "relu — /subs/bob/relu.py  (ReLU)  1.5/3 points" in text
+    assert "softmax — /subs/bob/softmax.py  (Softmax)  0/2 points" in text
     assert text.rstrip().endswith("Total: 1.5/5 points on the visible checks")
 
 
@@ -239,18 +239,18 @@ def test_check_view_counts_only_visible_checks() -> None:
     render_check(replace(bob, exercises=(relu, bob.exercises[1])), console, TITLES)
     text = console.export_text()
     assert "secret" not in text
-    assert "ReLU  1.5/3 points" in text
+    assert "(ReLU)  1.5/3 points" in text
 
 
-def test_check_view_shows_the_first_twenty_lines_the_student_printed() -> None:
+def test_check_view_shows_the_first_and_last_lines_the_student_printed_with_a_marker_between() -> None:
     zoe = _zoe()
-    chatty = replace(zoe.exercises[0], output="".join(f"line {i}\n" for i in range(1, 26)))
+    chatty = replace(zoe.exercises[0], output="".join(f"line {i}\n" for i in range(1, 31)))
     console = _console()
     render_check(replace(zoe, exercises=(chatty, zoe.exercises[1])), console, TITLES)
-    text = console.export_text()
-    assert "line 20" in text
-    assert "line 21" not in text
-    assert "5 more lines not shown" in text
+    shown = [line.strip() for line in console.export_text().splitlines()]
+    start = shown.index("line 1")
+    expected = [*(f"line {i}" for i in range(1, 11)), "… 10 lines omitted …", *(f"line {i}" for i in range(21, 31))]
+    assert shown[start : start + 21] == expected
 
 
 def test_check_view_uses_words_instead_of_symbols_on_a_non_utf8_console() -> None:
@@ -312,10 +312,10 @@ def test_validation_marks_each_line_and_ends_with_a_verdict() -> None:
     console = _console()
     render_validation(_Validation([(True, "solution passes every check"), (False, "mutant clamp_at_one survives")], ok=False), console)
     lines = console.export_text().rstrip().splitlines()
-    assert lines == ["  OK solution passes every check", "FAIL mutant clamp_at_one survives", "NOT valid: 1 of 2 checks failed."]
+    assert lines == ["  OK solution passes every check", "FAIL mutant clamp_at_one survives", "NOT valid: 1 of 2 findings failed."]
 
 
 def test_validation_of_a_sound_course_says_valid() -> None:
     console = _console()
     render_validation(_Validation([(True, "solution passes every check")], ok=True), console)
-    assert console.export_text().rstrip().splitlines()[-1] == "Valid: 1 check OK."
+    assert console.export_text().rstrip().splitlines()[-1] == "Valid: 1 finding, all OK."

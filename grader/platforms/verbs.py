@@ -14,6 +14,7 @@ from typing import Any
 
 from rich.console import Console
 
+from grader.cli_args import positive_int
 from grader.course.load import LoadedCourse
 from grader.errors import UsageError
 from grader.results import EXIT_OK
@@ -40,7 +41,7 @@ def add_parsers(verbs: Any) -> None:
     inside = gradescope_verbs.add_parser("grade", help="inside Gradescope: grade one submission into results.json (run_autograder)")
     inside.add_argument("submission", type=Path)
     inside.add_argument("--results", type=Path, required=True, help="where results.json goes")
-    inside.add_argument("--jobs", type=int, default=1)
+    inside.add_argument("--jobs", type=positive_int, default=1, help="workers in parallel, 1 or more (default: 1)")
 
 
 def add_run_options(run: argparse.ArgumentParser) -> None:

@@ -13,19 +13,19 @@ import statistics
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Protocol
 
 from rich import box
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
+from grader.printed_output import clip_output
 from grader.report.gradebook_csv import format_points
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
 from grader.text_safety import one_line
-
-OUTPUT_LINES_SHOWN = 20
-"""A student's printed output is capped here: enough to recognise it, short enough to keep the checks on screen."""
 
 _STATUS_WORDS = {
     "graded": "graded",
@@ -83,7 +83,8 @@ def _fraction(earned: float, possible: float) -> str:
     return f"{format_points(earned)}/{format_points(possible)}"
 
 
-def _plural(count: int, word: str) -> str:
+def plural(count: int, word: str) -> str:
+    """``1 submission``, ``2 submissions``."""
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
@@ -91,15 +92,19 @@ def _plural(count: int, word: str) -> str:
 
 
 def render_check(results: SubmissionResult, console: Console, exercise_titles: dict[str, str]) -> None:
-    """Show a student, exercise by exercise, which visible checks pass and what to fix next.
+    """Show a student, one block per exercise, which visible checks pass and what to fix next.
 
+    Each block is headed by the exercise id and its file (``square — exercises/square.py``);
+    a problem with the whole file (a syntax error, a time-out) is stated once in the block,
+    not again for every check it stopped, and each distinct hint once, after the checks.
     Only visible checks are listed and counted: hidden checks are the instructor's and
-    must not leak through the report. Hints are set apart because they are the actionable part.
+    must not leak through the report.
     """
     for warning in results.warnings:
-        console.print(Text(f"Warning: {_clean(console, warning)}", style="yellow"))
+        console.print(Text(f"Warning: {_clean(console, warning)}", style="yellow"), soft_wrap=True)
+    folder = Path(results.path) if results.path else None
     for exercise in results.exercises:
-        _render_exercise(exercise, console, exercise_titles.get(exercise.exercise, exercise.exercise))
+        _render_exercise(exercise, console, exercise_titles.get(exercise.exercise, exercise.exercise), folder)
     earned, possible = _visible_totals(results.exercises)
     console.print(Text(f"Total: {_fraction(earned, possible)} points on the visible checks", style="bold"))
 
@@ -125,38 +130,74 @@ def _visible_totals(exercises: Iterable[ExerciseResult]) -> tuple[float, float]:
     return round(sum(p[0] for p in pairs), 6), round(sum(p[1] for p in pairs), 6)
 
 
-def _render_exercise(exercise: ExerciseResult, console: Console, title: str) -> None:
+def _shown_path(path: Path) -> str:
+    """The file as the student would type it: relative to the working directory when it lies below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(path)
+
+
+def _heading(exercise: ExerciseResult, console: Console, title: str, folder: Path | None) -> Text:
+    """``square — exercises/square.py  (The derivative of x**2 at a point)  2/2 points``."""
+    dash = " — " if _is_utf(console) else " - "
+    heading = Text(_clean(console, exercise.exercise), style="bold")
+    if folder is not None:
+        heading.append(dash + _clean(console, _shown_path(folder / f"{exercise.exercise}.py")))
+    if title and title != exercise.exercise:
+        heading.append(f"  ({_clean(console, title)})", style="dim")
     earned, possible = _visible_points(exercise)
-    console.print(Text.assemble((_clean(console, title), "bold"), f"  {_fraction(earned, possible)} points"))
-    if exercise.status != "graded":
-        console.print(_status_line(exercise, console))
+    heading.append(f"  {_fraction(earned, possible)} points", style="bold")
+    return heading
+
+
+def _render_exercise(exercise: ExerciseResult, console: Console, title: str, folder: Path | None) -> None:
+    console.print(_heading(exercise, console, title, folder), soft_wrap=True)
+    if exercise.status != "graded" or exercise.message:
+        console.print(_status_line(exercise, console), soft_wrap=True)
     visible = _visible_checks(exercise)
-    if visible:
-        console.print(_checks_table(visible, console))
+    width = max((len(_clean(console, c.name)) for c in visible), default=0)
+    for check in visible:
+        console.print(_check_line(check, exercise, console, width), soft_wrap=True)
+    hints = list(dict.fromkeys(_clean(console, c.hint) for c in visible if c.hint and not c.passed))
+    for hint in hints:
+        console.print(Text.assemble("  ", ("Hint: ", "bold cyan"), (hint, "cyan")), soft_wrap=True)
     if exercise.output.strip():
-        console.print(_output_block(exercise.output, console))
+        console.print(_output_block(exercise.output, console), soft_wrap=True)
     console.print()
 
 
 def _status_line(exercise: ExerciseResult, console: Console) -> Text:
+    """The file-level problem, said once: why the exercise was not graded, or what went wrong importing it."""
+    if exercise.status == "graded":
+        return Text.assemble("  ", ("Problem: ", "bold red"), _clean(console, exercise.message))
     style = "yellow" if exercise.status == "not_started" else "bold red"
-    line = Text.assemble("Status: ", (_status_words(exercise.status), style))
+    line = Text.assemble("  Status: ", (_status_words(exercise.status), style))
     if exercise.message:
         line.append(f" - {_clean(console, exercise.message)}")
+    elif exercise.status == "not_started":
+        line.append(" - the stub still raises NotImplementedError: replace its body with your solution")
     return line
 
 
-def _checks_table(checks: list[CheckResult], console: Console) -> Table:
-    table = Table(box=box.SIMPLE, show_edge=False, pad_edge=False, header_style="bold")
-    table.add_column("", no_wrap=True)
-    table.add_column("Check", no_wrap=True)
-    table.add_column("Points", justify="right", no_wrap=True)
-    table.add_column("Details", overflow="fold")
-    for check in checks:
-        table.add_row(
-            _mark(check, console), _clean(console, check.name), _fraction(check.points, check.max_points), _details(check, console)
-        )
-    return table
+def _check_line(check: CheckResult, exercise: ExerciseResult, console: Console, width: int) -> Text:
+    """``✗ backward  0/1  message``: one line per check (soft-wrapped by the terminal, never cut by the grader)."""
+    line = Text("  ")
+    line.append_text(_mark(check, console))
+    line.append(f" {_clean(console, check.name).ljust(width)}  {_fraction(check.points, check.max_points):>5}")
+    said = _check_message(check, exercise)
+    if said:
+        line.append(f"  {_clean(console, said)}")
+    return line
+
+
+def _check_message(check: CheckResult, exercise: ExerciseResult) -> str:
+    """What to say after a check: nothing for a pass, nor when the exercise's status line already said it."""
+    if check.passed or (check.status == "not_started" and exercise.status == "not_started"):
+        return ""
+    if check.message and check.message == exercise.message:
+        return "not run" if check.status == "not_graded" else ""
+    return check.message or _status_words(check.status)
 
 
 def _mark(check: CheckResult, console: Console) -> Text:
@@ -170,40 +211,47 @@ def _mark(check: CheckResult, console: Console) -> Text:
     return Text("TODO" if check.status == "not_started" else "SKIP", style="dim")
 
 
-def _details(check: CheckResult, console: Console) -> Text:
-    """Nothing for a pass; the message (and hint, set apart) for anything else."""
-    if check.passed:
-        return Text()
-    details = Text(_clean(console, check.message or _status_words(check.status)))
-    if check.hint:
-        details.append("\n")
-        details.append("Hint: ", style="bold cyan")
-        details.append(_clean(console, check.hint), style="cyan")
-    return details
-
-
 def _output_block(output: str, console: Console) -> Text:
-    lines = output.splitlines()
-    block = Text("Your code printed:", style="bold")
-    for line in lines[:OUTPUT_LINES_SHOWN]:
-        block.append(f"\n  {_clean(console, line)}", style="dim")
-    hidden = len(lines) - OUTPUT_LINES_SHOWN
-    if hidden > 0:
-        block.append(f"\n  ... {_plural(hidden, 'more line')} not shown", style="dim italic")
+    """The first and last lines the code printed, with one marker for what lies between (:func:`clip_output`)."""
+    block = Text("  Your code printed:", style="bold")
+    for line in clip_output(output).splitlines():
+        block.append(f"\n    {_clean(console, line)}", style="dim italic" if _is_marker(line) else "dim")
     return block
+
+
+def _is_marker(line: str) -> bool:
+    return line.startswith("… ") and line.endswith(" …")
 
 
 # ---------------------------------------------------------------- grade run
 
 
-def render_class_summary(results: list[SubmissionResult], exercise_ids: list[str], console: Console) -> None:
-    """One row per submission and a footer, so an instructor sees at a glance what needs a look.
+NOTES_ROOM = 24
+"""Columns left for the Notes column before per-exercise columns are dropped from the summary."""
+NAME_WIDTH = 40
+"""A submission name up to this long is never wrapped in the summary."""
 
-    Exercises that could not be graded are named per row (``relu: timeout``) because those
-    zeros mean "look at this submission", not "the student got it wrong".
+
+def render_class_summary(results: list[SubmissionResult], exercise_ids: list[str], console: Console, outputs: Sequence[Path] = ()) -> None:
+    """One row per submission (its name and total always), a footer, and where the full results are.
+
+    Per-exercise columns are shown only when they fit the console beside the names, totals
+    and notes; otherwise the summary says where they are (``outputs``: the gradebook, the
+    dashboard). Exercises that could not be graded are named per row (``relu: timeout``)
+    because those zeros mean "look at this submission", not "the student got it wrong".
     """
-    console.print(_summary_table(results, exercise_ids, console))
+    without_notes = _summary_table(results, exercise_ids, console, per_exercise=True, notes=False)
+    shown_per_exercise = _natural_width(without_notes, console) + NOTES_ROOM <= console.width
+    table = _summary_table(results, exercise_ids, console, per_exercise=shown_per_exercise)
+    console.print(table)
     console.print(_summary_footer(results, exercise_ids))
+    if outputs and not shown_per_exercise:
+        console.print(Text(f"Points per exercise: {' and '.join(str(path) for path in outputs)}"), soft_wrap=True)
+
+
+def _natural_width(table: Table, console: Console) -> int:
+    """How wide ``table`` is with nothing wrapped."""
+    return Measurement.get(console, console.options.update(width=1 << 16), table).maximum
 
 
 def _exercise_status(result: SubmissionResult, exercise_id: str) -> ExerciseResult | None:
@@ -213,19 +261,25 @@ def _exercise_status(result: SubmissionResult, exercise_id: str) -> ExerciseResu
         return None
 
 
-def _summary_table(results: list[SubmissionResult], exercise_ids: list[str], console: Console) -> Table:
+def _summary_table(
+    results: list[SubmissionResult], exercise_ids: list[str], console: Console, per_exercise: bool, notes: bool = True
+) -> Table:
     table = Table(box=box.SIMPLE, show_edge=False, header_style="bold")
-    table.add_column("Submission", overflow="fold")
-    for exercise_id in exercise_ids:
+    longest = max((len(_clean(console, r.submission)) for r in results), default=10)
+    table.add_column("Submission", overflow="fold", min_width=min(max(longest, 10), NAME_WIDTH))
+    for exercise_id in exercise_ids if per_exercise else []:
         table.add_column(_clean(console, exercise_id), justify="right", no_wrap=True)
     table.add_column("Total", justify="right", no_wrap=True)
-    table.add_column("Notes", overflow="fold")
+    if notes:
+        table.add_column("Notes", overflow="fold")
     for result in results:
-        table.add_row(*_summary_row(result, exercise_ids, console))
+        name, *points, total, note = _summary_row(result, exercise_ids, console)
+        table.add_row(name, *(points if per_exercise else []), total, *([note] if notes else []))
     return table
 
 
 def _summary_row(result: SubmissionResult, exercise_ids: list[str], console: Console) -> list[Text]:
+    """Name, one cell per exercise, total, notes."""
     exercises = [_exercise_status(result, exercise_id) for exercise_id in exercise_ids]
     cells = [Text(_clean(console, one_line(result.submission)))]
     cells += [Text("-", style="dim") if e is None else Text(format_points(e.points)) for e in exercises]
@@ -264,8 +318,8 @@ def _summary_footer(results: list[SubmissionResult], exercise_ids: list[str]) ->
     median = format_points(round(statistics.median(totals), 2))
     reasons = _not_gradable(results, exercise_ids)
     count = sum(reasons.values())
-    line = f"{_plural(len(results), 'submission')}, mean total {mean}, median total {median}, "
-    line += f"{_plural(count, 'exercise')} could not be graded"
+    line = f"{plural(len(results), 'submission')}, mean total {mean}, median total {median}, "
+    line += f"{plural(count, 'exercise')} could not be graded"
     if count:
         line += " (" + ", ".join(f"{n} {why}" for why, n in reasons.most_common()) + ")"
     return Text(line + ".", style="bold")
@@ -281,10 +335,11 @@ def render_validation(report: ValidationReportLike, console: Console) -> None:
         console.print(Text.assemble(marker, " ", _clean(console, text)), soft_wrap=True)  # one finding, one line: greppable
     failed = sum(1 for ok, _ in report.lines if not ok)
     total = len(report.lines)
+    # "findings", not "checks": the first line counts the course's checks, and the two numbers must not seem to disagree.
     if report.ok:
-        console.print(Text(f"Valid: {_plural(total, 'check')} OK.", style="bold green"))
+        console.print(Text(f"Valid: {plural(total, 'finding')}, all OK.", style="bold green"))
     else:
-        console.print(Text(f"NOT valid: {failed} of {_plural(total, 'check')} failed.", style="bold red"))
+        console.print(Text(f"NOT valid: {failed} of {plural(total, 'finding')} failed.", style="bold red"))
 
 
-__all__ = ["OUTPUT_LINES_SHOWN", "ValidationReportLike", "render_check", "render_class_summary", "render_validation"]
+__all__ = ["ValidationReportLike", "render_check", "render_class_summary", "render_validation"]

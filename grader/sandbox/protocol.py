@@ -71,6 +71,12 @@ EVENT_READY = "ready"
 EVENT_FINISHED = "finished"
 EVENT_ERROR = "error"
 
+OUTPUT_KILL_FACTOR = 16
+"""Output past a module's ``max_output`` is dropped, not fatal: the module is ended only past this many times its cap.
+
+Printing is not a mistake of autograd, so a module whose checks answered keeps its points however much it
+printed; the hard cap only bounds what the supervisor reads from an endless print loop.
+"""
 MODULE_STATUSES = frozenset({"exited", "timeout", "output_limit", "result_limit"})
 """How the supervisor says a module's process ended."""
 

@@ -214,7 +214,7 @@ class ModuleProcess:
             self.output_bytes += len(chunk)
             room = self.max_output - len(self.output)
             self.output += chunk[: max(0, room)]
-            if self.output_bytes > self.max_output:
+            if self.output_bytes > self.max_output * protocol.OUTPUT_KILL_FACTOR:
                 self._end("output_limit")
 
     def _end(self, status: str) -> None:

@@ -1,0 +1,97 @@
+"""``grade run``'s summary: every submission's name and total at any width from 80 columns, exercise columns only when they fit."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from rich.console import Console
+
+from grader.report.terminal import render_class_summary
+from grader.results import CheckResult, ExerciseResult, SubmissionResult
+
+EXERCISES = [
+    "square",
+    "chain_rule",
+    "partials",
+    "vjp",
+    "accumulation",
+    "detach",
+    "grid_derivative",
+    "leaf_tensors",
+    "gradient_checker",
+    "by_hand",
+    "custom_square",
+    "saved_tensors",
+    "two_inputs",
+    "legendre",
+    "linear_function",
+    "surrogate_gradients",
+    "inplace_function",
+    "double_backward",
+]
+NAMES = ["ada_lovelace", "Zoë Müller", "grace-hopper-2026", "a_rather_long_submission_name_of_33c"]
+OUTPUTS = [Path("graded/gradebook.csv"), Path("graded/index.html")]
+
+
+def _exercise(exercise_id: str, points: float, status: str = "graded") -> ExerciseResult:
+    check = CheckResult(
+        exercise=exercise_id, name="value", visible=True, points=points, max_points=2.0, status="passed" if points else "failed", message=""
+    )
+    return ExerciseResult(exercise=exercise_id, status=status, points=points, max_points=2.0, checks=(check,))  # type: ignore[arg-type]
+
+
+def _class() -> list[SubmissionResult]:
+    results = []
+    for number, name in enumerate(NAMES):
+        exercises = tuple(
+            _exercise(e, 2.0 if (i + number) % 3 else 0.0, "timeout" if i == number else "graded") for i, e in enumerate(EXERCISES)
+        )
+        results.append(SubmissionResult(submission=name, path=f"/subs/{name}", exercises=exercises))
+    return results
+
+
+def _render(width: int, exercises: list[str] = EXERCISES) -> str:
+    console = Console(record=True, width=width, force_terminal=False, file=io.StringIO())
+    results = [
+        SubmissionResult(submission=r.submission, path=r.path, exercises=tuple(e for e in r.exercises if e.exercise in exercises))
+        for r in _class()
+    ]
+    render_class_summary(results, exercises, console, outputs=OUTPUTS)
+    return console.export_text()
+
+
+def _row(text: str, name: str) -> str:
+    return next(line for line in text.splitlines() if name in line)
+
+
+def test_at_80_columns_every_name_and_total_is_on_its_row() -> None:
+    text = _render(80)
+    for result in _class():
+        row = _row(text, result.submission)
+        assert f"{result.points:g}/{result.max_points:g}" in row
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_at_200_columns_eighteen_exercises_point_to_the_gradebook_and_dashboard_instead_of_squeezing() -> None:
+    text = _render(200)
+    assert "gri…" not in text and "grid_derivative" not in text
+    assert "Points per exercise: graded/gradebook.csv and graded/index.html" in text
+    for result in _class():
+        assert f"{result.points:g}/{result.max_points:g}" in _row(text, result.submission)
+
+
+def test_exercise_columns_are_shown_whole_when_they_fit() -> None:
+    text = _render(200, EXERCISES[:5])
+    header = _row(text, "Submission")
+    assert all(exercise in header for exercise in EXERCISES[:5])
+    assert "Total" in header
+    assert "Points per exercise" not in text
+
+
+def test_the_summary_names_ungradable_exercises_per_row_and_counts_submissions_in_the_singular() -> None:
+    console = Console(record=True, width=80, force_terminal=False, file=io.StringIO())
+    render_class_summary(_class()[:1], EXERCISES, console)
+    text = console.export_text()
+    assert "square: timeout" in _row(text, NAMES[0])
+    assert "1 submission," in text
