@@ -54,6 +54,9 @@ EXAMPLES = {
     "nbgrader build": "grade nbgrader build nbgrader-course/ --assignment week1",
     "gradescope": "grade gradescope build autograder.zip",
     "gradescope build": "grade gradescope build autograder.zip",
+    "similarity": "grade similarity graded/    # after `grade run --out graded/`: similarity.html and similarity.csv",
+    "export": "grade export graded/ --format canvas --roster roster.csv",
+    "diff": "grade diff graded/    # after a regrade: the checks whose result changed, per student",
     "gradescope grade": "grade gradescope grade /autograder/submission --results /autograder/results/results.json",
 }
 """One example per verb, shown at the end of its ``--help`` (a test requires one for every verb)."""

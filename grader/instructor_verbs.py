@@ -12,6 +12,7 @@ from typing import Any
 
 from rich.console import Console
 
+from grader.cli_args import positive_int
 from grader.course.load import LoadedCourse
 from grader.regrade import StudentChange
 from grader.results import EXIT_OK
@@ -24,7 +25,9 @@ def add_parsers(verbs: Any) -> None:
     similarity = verbs.add_parser("similarity", help="instructors: find submissions whose code is suspiciously alike, per exercise")
     similarity.add_argument("folder", type=Path, help="a `grade run` output folder (or a folder of submissions, with --out)")
     similarity.add_argument("--out", type=Path, default=None, help="where the report goes (default: the run's output folder)")
-    similarity.add_argument("--jobs", type=int, default=0, help="processes that read and fingerprint files (default: the number of cores)")
+    similarity.add_argument(
+        "--jobs", type=positive_int, default=0, help="processes that read and fingerprint files, 1 or more (default: the number of cores)"
+    )
 
     export = verbs.add_parser("export", help="instructors: write the grades as a file Canvas or Moodle imports")
     export.add_argument("folder", type=Path, help="a `grade run` output folder")
