@@ -1,4 +1,12 @@
-"""Confinement of one worker: namespaces, a whitelisted filesystem, limits.
+"""Confinement of one submission: namespaces, a whitelisted filesystem, limits.
+
+Three steps, each in its own process (see :mod:`grader.sandbox.supervisor`):
+:func:`confine_job` (namespaces and the tmpfs root, sized from the submission
+by :func:`root_size_for`), once per submission; :func:`confine_supervisor`
+(chroot, the unprivileged uid, not dumpable) in the supervisor that forks the
+module processes; :func:`confine_module` (rlimits with the module's own CPU
+time, no capabilities) in each module's fresh process, before any student
+import.
 
 Levels, strongest first (the level used is recorded in every result):
 
@@ -11,7 +19,8 @@ Levels, strongest first (the level used is recorded in every result):
     namespace's first process kills every process the student started.
 ``userns``
     Linux without root but with user namespaces: the same view of the
-    filesystem and the same namespaces, without the uid change.
+    filesystem and the same namespaces, without the uid change; module
+    processes run as the namespace's uid 0 with every capability dropped.
 ``process``
     Elsewhere: a separate process in its own session with rlimits only. It can
     read what the grader's user can read and reach the network; the README
