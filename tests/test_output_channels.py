@@ -130,3 +130,8 @@ def test_the_pytest_report_lists_a_hostile_name_and_message_as_text_on_one_line(
     _assert_inert(reporter.text)
     failures = [line for line in reporter.text.splitlines() if line.startswith("FAILED")]
     assert len(failures) == 1 and failures[0].startswith("FAILED mallory\\x1b]0;owned title"), reporter.text
+
+
+def test_a_byte_that_is_not_utf8_is_shown_as_an_escape_not_a_crash() -> None:
+    assert one_line("bad\udcffname") == "bad\\udcffname"
+    printable_lines("bad\udcffname\n").encode("utf-8")
