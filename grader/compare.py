@@ -98,7 +98,7 @@ def _compare_sequence(actual: dict[str, Any], expected: dict[str, Any], toleranc
         return Mismatch(where, "type", f"returned {type_phrase(actual)}; expected {type_phrase(expected)}")
     if len(actual["items"]) != len(expected["items"]):
         return Mismatch(where, "length", f"returned {len(actual['items'])} items; expected {len(expected['items'])}")
-    for index, (a, e) in enumerate(zip(actual["items"], expected["items"], strict=False)):
+    for index, (a, e) in enumerate(zip(actual["items"], expected["items"], strict=True)):
         mismatch = compare(a, e, tolerances, f"{where}[{index}]")
         if mismatch:
             return mismatch
@@ -169,9 +169,55 @@ def _as_float64(record: dict[str, Any]) -> np.ndarray:
     return array if np.iscomplexobj(array) else array.astype(np.float64)
 
 
-def _looser(dtype_a: str, dtype_b: str) -> str:
-    ranks = [PRECISION.index(d) for d in (dtype_a, dtype_b) if d in PRECISION]
-    return PRECISION[min(ranks)] if ranks else "float64"
+FLOATING_PRECISION = {**{name: name for name in PRECISION}, "complex64": "float32", "complex128": "float64"}
+"""The row of the tolerance table for each floating reference dtype (a complex dtype is judged as its parts)."""
+UNIT_ROUNDOFF = {name: float(torch.finfo(getattr(torch, name)).eps) / 2 for name in PRECISION}
+"""The relative rounding error of each floating dtype: a result stored in it cannot be closer than this."""
+EXACT = Tolerance(rtol=0, atol=0)
+
+
+def reference_tolerance(expected_dtype: str, tolerances: dict[str, Tolerance]) -> Tolerance:
+    """The tolerance for a value the reference returned in ``expected_dtype``: its row of the table, exact for
+    integers and booleans. Never the student's dtype: a student cannot widen the tolerance by returning bfloat16."""
+    row = FLOATING_PRECISION.get(expected_dtype)
+    return EXACT if row is None else tolerances[row]
+
+
+_dtype_notes: ContextVar[list[str] | None] = ContextVar("grader_dtype_notes", default=None)
+"""Inside :func:`noting_dtypes`: the notes of values accepted in a dtype other than the reference's."""
+
+
+@contextlib.contextmanager
+def noting_dtypes() -> Iterator[list[str]]:
+    """Within this block, a value accepted in another dtype than the reference's leaves a note in the list yielded
+    ("your result is float32 where float64 was expected; its values match"), for the check's message."""
+    notes: list[str] = []
+    token = _dtype_notes.set(notes)
+    try:
+        yield notes
+    finally:
+        _dtype_notes.reset(token)
+
+
+def _dtype_phrase(actual_dtype: str, expected_dtype: str) -> str:
+    return f"your result is {actual_dtype} where {expected_dtype} was expected"
+
+
+def _note_accepted_dtype(actual_dtype: str, expected_dtype: str, where: str) -> None:
+    notes = _dtype_notes.get()
+    if notes is not None and actual_dtype != expected_dtype:
+        prefix = f"{where}: " if where else ""
+        notes.append(f"{prefix}{_dtype_phrase(actual_dtype, expected_dtype)}; its values match")
+
+
+def _explain_dtype(mismatch: Mismatch | None, actual_dtype: str, expected_dtype: str, tolerance: Tolerance) -> Mismatch | None:
+    """A value mismatch in another dtype than the reference's says so, and whether that dtype could ever have passed."""
+    if mismatch is None or actual_dtype == expected_dtype:
+        return mismatch
+    detail = _dtype_phrase(actual_dtype, expected_dtype)
+    if UNIT_ROUNDOFF.get(actual_dtype, 0.0) > tolerance.rtol:
+        detail += f"; {actual_dtype} has too few digits for this tolerance"
+    return Mismatch(mismatch.where, mismatch.kind, f"{mismatch.message} ({detail})", mismatch.revealing)
 
 
 QUICK_FORMATS = {"float32": "f", "float64": "d"}
@@ -206,7 +252,7 @@ def small_floats(record: dict[str, Any]) -> tuple[list[int], list[float]] | None
     return shape, numbers
 
 
-def _quickly_within(actual: dict[str, Any], expected: dict[str, Any], tolerances: dict[str, Tolerance]) -> bool:
+def _quickly_within(actual: dict[str, Any], expected: dict[str, Any], tolerance: Tolerance) -> bool:
     """True when every element is within tolerance, decided in Python floats; False: let :func:`_within` decide.
 
     The test is :func:`_within`'s own first one, ``|got - want| <= atol + rtol * |want|``
@@ -216,13 +262,15 @@ def _quickly_within(actual: dict[str, Any], expected: dict[str, Any], tolerances
     got, want = small_floats(actual), small_floats(expected)
     if got is None or want is None or got[0] != want[0]:
         return False
-    tolerance = tolerances[_looser(actual["dtype"], expected["dtype"])]
     atol, rtol = tolerance.atol, tolerance.rtol
     return all(abs(g - w) <= atol + rtol * abs(w) for g, w in zip(got[1], want[1], strict=True))
 
 
 def _compare_arrays(actual: dict[str, Any], expected: dict[str, Any], tolerances: dict[str, Tolerance], where: str) -> Mismatch | None:
-    if _quickly_within(actual, expected, tolerances):
+    a_dtype, e_dtype = str(actual.get("dtype")), str(expected.get("dtype"))
+    tolerance = reference_tolerance(e_dtype, tolerances)
+    if _quickly_within(actual, expected, tolerance):
+        _note_accepted_dtype(a_dtype, e_dtype, where)
         return None
     try:
         got = as_float64(actual)
@@ -231,11 +279,12 @@ def _compare_arrays(actual: dict[str, Any], expected: dict[str, Any], tolerances
         return Mismatch(where, "unreadable", f"the returned value could not be read: {error}")
     if got.shape != want.shape:
         return Mismatch(where, "shape", f"has shape {tuple(got.shape)}; expected shape {tuple(want.shape)}")
-    a_dtype, e_dtype = str(actual["dtype"]), str(expected["dtype"])
-    floating_expected = e_dtype in PRECISION or e_dtype.startswith("complex")
-    if floating_expected and not (a_dtype in PRECISION or a_dtype.startswith("complex")):
+    if e_dtype in FLOATING_PRECISION and a_dtype not in FLOATING_PRECISION:
         return Mismatch(where, "dtype", f"has dtype {a_dtype}; expected a floating point dtype like {e_dtype}")
-    return _within(got, want, tolerances[_looser(a_dtype, e_dtype)] if floating_expected else Tolerance(rtol=0, atol=0), where)
+    mismatch = _explain_dtype(_within(got, want, tolerance, where), a_dtype, e_dtype, tolerance)
+    if mismatch is None:
+        _note_accepted_dtype(a_dtype, e_dtype, where)
+    return mismatch
 
 
 def _compare_number(actual: dict[str, Any], expected: dict[str, Any], tolerances: dict[str, Tolerance], where: str) -> Mismatch | None:

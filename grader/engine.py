@@ -275,7 +275,9 @@ def grade_stream(
                             observations=evaluation.observations,
                             reference=baseline.references[exercise_plan.id],
                             mutants=baseline.mutants.get(exercise_plan.id, ()),
-                            unfinished=evaluation.message or "the worker ended before this check",
+                            unfinished=None
+                            if evaluation.status == "graded"
+                            else evaluation.message or "the worker ended before this check",
                         )
                     )
             plans = {p.id: p for p in chunk.plans[course_seed].exercises}

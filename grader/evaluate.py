@@ -64,6 +64,10 @@ class ModuleOutcome:
     isolation: str
     output: str = ""
     wall: float = 0.0
+    interfered: bool = False
+    """The module's result lines broke the protocol: every observation was dropped (the judge fails its checks)."""
+    sandbox_message: str | None = None
+    """Why the submission's confinement could not be set up (``status`` is then ``sandbox_error``)."""
 
 
 def worker_limits(limits: Limits) -> dict[str, Any]:
@@ -107,33 +111,40 @@ def jobs_for(sources: dict[str, str], plans: Iterable[ExercisePlan], course: Cou
     ]
 
 
-def _outcomes(run: WorkerRun) -> list[ModuleOutcome]:
-    outcomes = []
-    for index, module in enumerate(run.modules):
-        ended_here = index == run.stopped_in and not module.completed
-        outcomes.append(
-            ModuleOutcome(
-                name=module.name,
-                observations=module.observations,
-                import_error=module.import_error,
-                completed=module.completed,
-                status=run.status if ended_here else "exited",
-                exit_code=run.exit_code if ended_here else None,
-                signal=run.signal if ended_here else None,
-                isolation=run.isolation,
-                output=module.output[-4000:],
-                wall=module.wall,
-            )
+def _outcomes(run: WorkerRun, job: Job) -> list[ModuleOutcome]:
+    """One outcome per module the job reached, each with its own process's end; all of them when setup failed."""
+    if run.status == "sandbox_error":
+        return [
+            ModuleOutcome(module.name, {}, None, False, "sandbox_error", None, None, run.isolation, sandbox_message=run.sandbox_message)
+            for module in job.modules
+        ]
+    return [
+        ModuleOutcome(
+            name=module.name,
+            observations=module.observations,
+            import_error=module.import_error,
+            completed=module.completed,
+            status=module.status,
+            exit_code=module.exit_code,
+            signal=module.signal,
+            isolation=run.isolation,
+            output=module.output[-4000:],
+            wall=module.wall,
+            interfered=module.interfered,
         )
-    return outcomes
+        for module in run.modules
+    ]
 
 
 def run_jobs(executor: Executor, jobs: Iterable[Job]) -> Iterator[tuple[int, list[ModuleOutcome]]]:
     """Run ``jobs``; yields ``(job id, one outcome per module)`` as each job's modules are all accounted for.
 
-    When a worker stops early (a crash, a time-out, ``sys.exit``), the module
-    it stopped in keeps that end and the modules it never reached run in a
-    fresh worker, so one exercise's crash costs the others nothing.
+    Each module runs in its own fresh process inside the job's confinement, so
+    a crash, time-out or ``sys.exit`` costs that module alone. Only when the
+    job's supervisor itself ended early (killed from a module at the
+    ``process`` level, or by the backstop) are the modules it never reached
+    run again in a fresh job; a job that could not be set up records that
+    reason on each of its modules and costs no other job.
     """
     pending = list(jobs)
     origin = {job.job_id: job.job_id for job in pending}
@@ -143,12 +154,11 @@ def run_jobs(executor: Executor, jobs: Iterable[Job]) -> Iterator[tuple[int, lis
         by_id = {job.job_id: job for job in pending}
         follow_ups = []
         for run in executor.run(pending):
-            _raise_on_sandbox_failure(run)
             job = by_id[run.job_id]
             root = origin[job.job_id]
             outcomes = collected.setdefault(root, [])
-            outcomes.extend(_outcomes(run))
-            rest = job.modules[len(run.modules) :]
+            outcomes.extend(_outcomes(run, job))
+            rest = job.modules[len(run.modules) :] if run.status != "sandbox_error" and run.modules else ()
             if rest:
                 names = {f"{module.name}.py" for module in rest}
                 follow_up = Job(next(_job_ids), {n: t for n, t in job.files.items() if n in names}, rest, job.limits)
@@ -188,6 +198,7 @@ def evaluate_baseline(server: Executor, root: Path, plan: Plan, with_mutants: bo
     problems = []
     for job_id, outcomes in run_jobs(server, queue):
         for outcome in outcomes:
+            _raise_on_sandbox_failure(outcome)
             if job_id in mutant_of:
                 mutant_runs.setdefault(outcome.name, {})[mutant_of[job_id]] = outcome.observations
                 continue
@@ -211,9 +222,10 @@ def _run_summary(outcome: ModuleOutcome) -> str:
     return f"status {outcome.status}, exit code {outcome.exit_code}; output: {outcome.output[-500:]}"
 
 
-def _raise_on_sandbox_failure(run: WorkerRun) -> None:
-    if run.status == "sandbox_error":
-        raise SandboxError(f"the sandbox could not confine a worker: {run.sandbox_message or 'no message'}")
+def _raise_on_sandbox_failure(outcome: ModuleOutcome) -> None:
+    """The course's own solutions and mutants must run: without them nobody can be graded."""
+    if outcome.status == "sandbox_error":
+        raise SandboxError(f"the sandbox could not confine a worker: {outcome.sandbox_message or 'no message'}")
 
 
 def static_problem(file_name: str, source: str) -> str | None:
@@ -232,6 +244,9 @@ def static_problem(file_name: str, source: str) -> str | None:
 def describe_run_end(outcome: ModuleOutcome, plan: ExercisePlan) -> tuple[ExerciseStatus, str]:
     """How a module's worker ended, in words for the student; ``graded`` when it answered every probe."""
     limits = plan.limits
+    if outcome.status == "sandbox_error":
+        reason = outcome.sandbox_message or "no reason given"
+        return "crashed", f"the grader could not set up the sandbox for this submission ({reason}); none of its code ran"
     if outcome.status == "timeout":
         return "timeout", f"stopped after {limits.time_limit:g} s (the time limit): an endless loop, or a very slow computation?"
     if outcome.status == "output_limit":

@@ -189,3 +189,10 @@ class Browser:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(base64.b64decode(data))
         return path
+
+
+if __name__ == "__main__":
+    # `make chromium` asks here, so it looks for the browser exactly as the page tests will.
+    found = find_chromium()
+    print(found or f"no Chromium on PATH (looked for {', '.join(CHROMIUM_NAMES)})")
+    raise SystemExit(0 if found else 1)

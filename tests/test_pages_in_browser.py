@@ -88,7 +88,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Graded:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     executable = find_chromium()
-    assert executable is not None, "these tests need Chromium: apt-get install -y chromium (.ci/run does it)"
+    assert executable is not None, "these tests need Chromium: `make test` installs it as root (apt-get install -y chromium)"
     with Browser(executable) as opened:
         yield opened
 

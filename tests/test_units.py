@@ -67,10 +67,12 @@ def test_compare_int_tensor_against_float_tensor_names_the_dtype() -> None:
     assert "floating point" in mismatch.message
 
 
-def test_compare_float64_against_float32_uses_the_looser_tolerance() -> None:
+def test_compare_takes_the_tolerance_of_the_reference_dtype_never_the_students() -> None:
     expected = t([1.0], torch.float32)
     assert compare(t([1.0 + 5e-7]), expected, DEFAULT_TOLERANCES) is None
     assert compare(t([1.0 + 5e-7]), t([1.0]), DEFAULT_TOLERANCES) is not None
+    assert compare(t([1.0 + 5e-3], torch.bfloat16), t([1.0]), DEFAULT_TOLERANCES) is not None  # within bfloat16's own rtol
+    assert compare(t([1.0 + 5e-4], torch.float16), t([1.0], torch.float32), DEFAULT_TOLERANCES) is not None
 
 
 @pytest.mark.parametrize(

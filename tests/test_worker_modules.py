@@ -77,26 +77,61 @@ def test_a_time_out_is_the_looping_module_s_alone(server: ForkServer) -> None:
     assert time.monotonic() - started < 30
 
 
-def test_forged_module_markers_cannot_buy_more_than_the_job_s_time(server: ForkServer) -> None:
-    """A module that announces the later modules itself only spends their time, never more."""
+def test_forged_module_markers_and_lines_cannot_touch_another_module(server: ForkServer) -> None:
+    """A module that writes the next modules' markers and lines itself only spoils its own result, and times out alone."""
     forger = (
         "import os, time\n"
         "for index in (1, 2, 5, 1):\n"
-        "    os.write(3, ('{\"event\": \"module\", \"index\": %d}\\n' % index).encode())\n"
-        "    time.sleep(0.2)\n"
+        '    os.write(3, (\'{"event": "module", "index": %d}\\n\' % index).encode())\n'
+        '    os.write(3, b\'{"event": "probe", "id": "call-1.0", "observation": {}}\\n\')\n'
+        "    time.sleep(0.1)\n"
         "while True:\n"
         "    pass\n"
     )
-    limits = (1.0, 1.0, 1.0)
     files = {"forger": forger, "second": ANSWER, "third": ANSWER}
-    started = time.monotonic()
-    job = Job(1, {f"{n}.py": t for n, t in files.items()}, tuple(module(n, limit) for n, limit in zip(files, limits, strict=True)), LIMITS)
+    job = Job(1, {f"{n}.py": t for n, t in files.items()}, tuple(module(n, 1.0) for n in files), LIMITS)
     (run,) = list(server.run([job]))
-    elapsed = time.monotonic() - started
-    assert run.status == "timeout"
-    assert run.wall <= sum(limits) + 1.0, run.wall
-    assert elapsed < 15
-    assert not any(m.completed for m in run.modules)
+    forged, second, third = run.modules
+    assert forged.status == "timeout" and not forged.completed and forged.observations == {}, forged
+    assert forged.interfered
+    assert second.completed and third.completed and not second.interfered
+    assert run.wall <= 3 * 1.0 + 5.0, run.wall
+
+
+def test_a_module_that_exits_or_kills_itself_costs_only_that_module(server: ForkServer) -> None:
+    files = {"quits": "import os\nos._exit(4)\n", "killed": "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n", "after": ANSWER}
+    job = Job(1, {f"{n}.py": t for n, t in files.items()}, tuple(module(n) for n in files), LIMITS)
+    (run,) = list(server.run([job]))
+    quits, killed, after = run.modules
+    assert quits.exit_code == 4 and not quits.completed, quits
+    assert killed.signal == 9 and not killed.completed, killed
+    assert after.completed and run.said_done and len(run.modules) == 3
+
+
+def test_each_exercise_starts_from_a_fresh_process(server: ForkServer) -> None:
+    """Builtins, numpy's error state, RNG seeds, torch functions and sys.modules changed by one file never reach the next."""
+    meddler = (
+        "import builtins, sys, random, numpy, torch\n"
+        "builtins.len = lambda x: 42\n"
+        "numpy.seterr(all='raise')\n"
+        "random.seed(1234)\n"
+        "torch.manual_seed(1234)\n"
+        "torch.sin = lambda x: x\n"
+        "torch.use_deterministic_algorithms(True)\n"
+        "sys.modules['json'] = None\n"
+    ) + ANSWER
+    observer = (
+        "import numpy, torch, sys\n"
+        "def answer(x):\n"
+        "    return [len([1, 2]), numpy.geterr()['divide'], float(torch.sin(torch.tensor(0.5))),\n"
+        "            bool(torch.are_deterministic_algorithms_enabled()), sys.modules.get('json') is not None, 'meddler' in sys.modules]\n"
+    )
+    outcomes = grade(server, {"meddler": meddler, "observer": observer}, (module("meddler"), module("observer")))
+    observed = outcomes["observer"].observations["call-1.0"]["calls"][0]["value"]
+    values = [item["value"] for item in observed["items"]]
+    assert values[:2] == [2, "warn"], values
+    assert abs(values[2] - 0.479425538604203) < 1e-6
+    assert values[3:] == [False, True, False]
 
 
 def test_an_exercise_s_global_settings_do_not_leak_into_the_next(server: ForkServer) -> None:
@@ -112,3 +147,22 @@ def test_an_exercise_s_global_settings_do_not_leak_into_the_next(server: ForkSer
     observed = outcomes["observer"].observations["call-1.0"]["calls"][0]["value"]
     assert observed["type"] == "list"
     assert [item["value"] for item in observed["items"]] == ["torch.float32", "torch.float32", True, True]
+
+
+def test_a_submission_of_18_files_near_the_per_file_cap_gets_a_root_big_enough(server: ForkServer) -> None:
+    """The worker's root is sized from the submission (18 files of almost 1 MiB each used to fill a fixed 16 MiB)."""
+    padding = "# " + "x" * (1024 * 1024 - 200) + "\n"
+    names = [f"part{index}" for index in range(18)]
+    outcomes = grade(server, {name: padding + ANSWER for name in names}, tuple(module(name) for name in names))
+    assert all(outcome.completed and answered(outcome) == [2.0, 3.0] for outcome in outcomes.values()), outcomes
+
+
+def test_a_submission_whose_sandbox_cannot_be_set_up_costs_only_itself(server: ForkServer) -> None:
+    broken = Job(1, {"../escape.py": ANSWER, "first.py": ANSWER}, (module("first"),), LIMITS)
+    healthy = Job(2, {"first.py": ANSWER}, (module("first"),), LIMITS)
+    results = dict(run_jobs(server, [broken, healthy]))
+    (failed,) = results[broken.job_id]
+    assert failed.status == "sandbox_error" and not failed.completed
+    assert failed.sandbox_message is not None and "unsafe file name" in failed.sandbox_message
+    (graded,) = results[healthy.job_id]
+    assert graded.completed and answered(graded) == [2.0, 3.0]

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from grader.checks.kinds import JUDGES, CaseContext, CaseVerdict, signature
-from grader.compare import compare
+from grader.checks.envelope import INTERFERENCE, Interference, check_envelope
+from grader.checks.kinds import JUDGES, CaseContext, CaseVerdict, ReferenceFailed, signature
+from grader.compare import compare, noting_dtypes
 from grader.course.schema import Tolerance
 from grader.plan import PlannedCheck
 from grader.results import CheckResult
@@ -33,20 +34,37 @@ def judge_check(
     reference: Observations,
     mutants: tuple[MutantBehaviour, ...],
     tolerances: dict[str, Tolerance],
-    unfinished: str,
+    unfinished: str | None,
 ) -> CheckResult:
-    """``unfinished`` explains missing observations (the worker timed out, crashed...)."""
+    """Judge every case of ``planned``; fails closed.
+
+    ``unfinished`` says why the worker stopped before answering every probe of
+    this module (it timed out, crashed...): a missing observation is then not
+    graded. ``None`` means the worker said it answered them all: a missing
+    observation is then interference, as is any observation that is not the
+    shape its probe returns (:mod:`grader.checks.envelope`). A check with no
+    input to judge cannot pass: the grader reports it broken.
+    """
     check = planned.check
+    if not planned.cases:
+        raise ReferenceFailed(f"check `{check.name}` has no inputs to judge (no fixed cases, and no seed for its random ones)")
     verdicts: list[tuple[str, CaseVerdict]] = []
-    for case in planned.cases:
-        observation = student.get(case.probe_id)
-        if observation is None:
-            return _result(planned, "not_graded", unfinished)
-        context = CaseContext(check=check, label=case.label, tolerances=tolerances, reveal=check.visible)
-        verdicts.append((case.probe_id, JUDGES[check.kind](observation, reference[case.probe_id], context)))
+    with noting_dtypes() as notes:
+        for case in planned.cases:
+            observation = student.get(case.probe_id)
+            if observation is None and unfinished is not None:
+                return _result(planned, "not_graded", unfinished)
+            try:
+                if observation is None:
+                    raise Interference(f"no answer to {case.label}")
+                check_envelope(case.probe, observation)
+            except Interference as error:
+                return _result(planned, "failed", f"{INTERFERENCE} ({error})", diagnosis="interference")
+            context = CaseContext(check=check, label=case.label, tolerances=tolerances, reveal=check.visible)
+            verdicts.append((case.probe_id, JUDGES[check.kind](observation, reference[case.probe_id], context)))
     failed = [(probe_id, v) for probe_id, v in verdicts if not v.passed]
     if not failed:
-        return _result(planned, "passed", "")
+        return _result(planned, "passed", "; ".join(dict.fromkeys(notes)))
     if all(v.not_started for _, v in failed):
         return _result(planned, "not_started", failed[0][1].message)
     first = failed[0][1]

@@ -103,47 +103,102 @@ def _judge_raises(got: dict[str, Any], expected: dict[str, Any], key: str, conte
 
 
 def _judge_arguments(call: dict[str, Any], expected_call: dict[str, Any], context: CaseContext) -> CaseVerdict:
-    """``observe_args``: the tensor arguments after the call, against the reference's."""
-    got_args, want_args = call.get("args_after", []), expected_call.get("args_after", [])
-    for number, (got, want) in enumerate(zip(got_args, want_args, strict=False), start=1):
+    """``observe_args``: the tensor arguments after the call, against the reference's.
+
+    An argument is named as the reference solution names it (the student's own
+    names are never shown), by its position when it has none.
+    """
+    for number, (got, want) in enumerate(zip(call["args_after"], expected_call["args_after"], strict=True), start=1):
         if not want.get("tensor"):
             continue
-        where = f"{context.label}: argument {number}"
+        name = want.get("name")
+        where = f"{context.label}: " + (f"the argument `{name}`" if type(name) is str else f"argument {number}")
         for aspect in context.check.observe_args:
-            if aspect == "value" and (mismatch := compare(got["value"], want["value"], context.tolerances, "its value")):
-                return CaseVerdict(
-                    False,
-                    f"{where} was changed by your function: after the call {mismatch.describe(context.reveal)}",
-                    hint="Leave the caller's tensor as it was: work on a copy (x.detach().clone()), or restore every element you perturb.",
-                    diagnosis="input_modified",
-                )
-            if aspect == "version" and got["version_changed"] != want["version_changed"]:
-                if got["version_changed"]:
-                    return CaseVerdict(
-                        False,
-                        f"{where} was modified in place (its version counter moved)",
-                        hint="An in-place operation (x += ..., x.mul_(...), x[i] = ...) changed the caller's tensor: "
-                        "use out-of-place operations on a copy.",
-                        diagnosis="input_modified_in_place",
-                    )
-                return CaseVerdict(False, f"{where} should be modified in place, and it was not")
-            if aspect == "grad" and (mismatch := compare(got["grad"], want["grad"], context.tolerances, "its .grad")):
-                if want["grad"].get("type") == "none":
-                    return CaseVerdict(
-                        False,
-                        f"{where}: your function filled its .grad, which must stay untouched",
-                        hint="torch.autograd.grad returns the gradients without writing .grad; backward() accumulates into .grad.",
-                        diagnosis="grad_touched",
-                    )
-                return CaseVerdict(False, f"{where}: {mismatch.describe(context.reveal)}")
+            verdict = _ARGUMENT_ASPECTS[aspect](got, want, where, name if type(name) is str else f"argument {number}", context)
+            if not verdict.passed:
+                return verdict
     return PASSED
 
 
+def _argument_value(got: dict[str, Any], want: dict[str, Any], where: str, _name: str, context: CaseContext) -> CaseVerdict:
+    if mismatch := compare(got["value"], want["value"], context.tolerances, "its value"):
+        return CaseVerdict(
+            False,
+            f"{where} was changed by your function: after the call {mismatch.describe(context.reveal)}",
+            hint="Leave the caller's tensor as it was: work on a copy (x.detach().clone()), or restore every element you perturb.",
+            diagnosis="input_modified",
+        )
+    return PASSED
+
+
+def _argument_version(got: dict[str, Any], want: dict[str, Any], where: str, _name: str, _context: CaseContext) -> CaseVerdict:
+    if got["version_changed"] == want["version_changed"]:
+        return PASSED
+    if got["version_changed"]:
+        return CaseVerdict(
+            False,
+            f"{where} was modified in place (its version counter moved)",
+            hint="An in-place operation (x += ..., x.mul_(...), x[i] = ...) changed the caller's tensor: "
+            "use out-of-place operations on a copy.",
+            diagnosis="input_modified_in_place",
+        )
+    return CaseVerdict(False, f"{where} should be modified in place, and it was not")
+
+
+def _argument_grad(got: dict[str, Any], want: dict[str, Any], where: str, _name: str, context: CaseContext) -> CaseVerdict:
+    if not (mismatch := compare(got["grad"], want["grad"], context.tolerances, "its .grad")):
+        return PASSED
+    if want["grad"].get("type") == "none":
+        return CaseVerdict(
+            False,
+            f"{where}: your function filled its .grad, which must stay untouched",
+            hint="torch.autograd.grad returns the gradients without writing .grad; backward() accumulates into .grad.",
+            diagnosis="grad_touched",
+        )
+    return CaseVerdict(False, f"{where}: {mismatch.describe(context.reveal)}")
+
+
+def _argument_requires_grad(got: dict[str, Any], want: dict[str, Any], _where: str, name: str, context: CaseContext) -> CaseVerdict:
+    """``requires_grad`` and ``is_leaf`` of the caller's tensor, after the call: ``x.requires_grad_()`` changes the caller's."""
+    for fact in ("requires_grad", "is_leaf"):
+        if got[fact] != want[fact]:
+            return CaseVerdict(
+                False,
+                f"{context.label}: your function changed {fact} of the caller's tensor `{name}` (it is {got[fact]} after the call; "
+                f"it was {want[fact]})",
+                hint="Leave the caller's tensor alone: make your own leaf with leaf = x.detach().clone().requires_grad_(True) "
+                "and differentiate that; x.requires_grad_() changes the caller's tensor.",
+                diagnosis="requires_grad_changed",
+            )
+    return PASSED
+
+
+_ARGUMENT_ASPECTS: dict[str, Callable[[dict[str, Any], dict[str, Any], str, str, CaseContext], CaseVerdict]] = {
+    "value": _argument_value,
+    "version": _argument_version,
+    "grad": _argument_grad,
+    "requires_grad": _argument_requires_grad,
+}
+"""How each aspect of ``observe_args`` (``grader.course.schema.ObservedArg``) is judged."""
+
+
+def _reference_calls(reference: dict[str, Any]) -> list[dict[str, Any]]:
+    """The reference's calls of a ``call`` probe; none at all is a broken course, never an empty comparison."""
+    if "error" in reference:
+        raise ReferenceFailed(describe_error(reference["error"], "the reference"))
+    calls: list[dict[str, Any]] = reference.get("calls", [])
+    if not calls:
+        raise ReferenceFailed("the reference answered no call: nothing to compare")
+    return calls
+
+
 def judge_value(student: dict[str, Any], reference: dict[str, Any], context: CaseContext) -> CaseVerdict:
-    reference_calls = reference.get("calls", [])
+    reference_calls = _reference_calls(reference)
+    if "error" in student:  # the module could not be loaded at all
+        return _error_verdict(student["error"], context.label)
     if context.check.raises:
         return _judge_raises(student["calls"][0], reference_calls[0], "value", context)
-    for index, (call, expected_call) in enumerate(zip(student.get("calls", []), reference_calls, strict=False)):
+    for index, (call, expected_call) in enumerate(zip(student["calls"], reference_calls, strict=True)):
         expected = _reference_value(expected_call)
         label = context.label if len(reference_calls) == 1 else f"call {index + 1} of {context.label}"
         if "error" in call:
@@ -172,8 +227,13 @@ def _family(grad_fn: str | None) -> str | None:
 
 
 def judge_graph(student: dict[str, Any], reference: dict[str, Any], context: CaseContext) -> CaseVerdict:
-    call, expected_call = student["calls"][0], reference["calls"][0]
+    expected_call = _reference_calls(reference)[0]
     expected = _reference_value(expected_call)
+    if expected.get("type") != "dict" or not expected["items"]:
+        raise ReferenceFailed("the reference of a graph check returned no tensors to compare")
+    if "error" in student:
+        return _error_verdict(student["error"], context.label)
+    call = student["calls"][0]
     if "error" in call:
         return _error_verdict(call["error"], context.label)
     value = call["value"]
@@ -209,8 +269,12 @@ def _figure_lines(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def judge_figure(student: dict[str, Any], reference: dict[str, Any], context: CaseContext) -> CaseVerdict:
+    expected = _reference_value(_reference_calls(reference)[0])
+    if not _figure_lines(expected):
+        raise ReferenceFailed("the reference's figure has no labelled line to compare")
+    if "error" in student:
+        return _error_verdict(student["error"], context.label)
     call = student["calls"][0]
-    expected = _reference_value(reference["calls"][0])
     if "error" in call:
         return _error_verdict(call["error"], context.label)
     figure = call["value"]
@@ -279,26 +343,28 @@ def judge_function_backward(student: dict[str, Any], reference: dict[str, Any], 
     upstreams = context.check.cases[0].upstreams if context.check.cases else []
     expected_runs = reference["backwards"]
     got_runs = student["backwards"]
+    if not expected_runs:
+        raise ReferenceFailed("the reference ran no backward: nothing to compare")
     for run in expected_runs:
         _reference_value(run, "grads")
     for run in got_runs:
         if "error" in run:
             return _error_verdict(run["error"], f"backward of {context.label}")
-    for index, (got, want) in enumerate(zip(got_runs, expected_runs, strict=False)):
+    for index, (got, want) in enumerate(zip(got_runs, expected_runs, strict=True)):
         mismatch = compare(_grads(got), _grads(want), context.tolerances, "gradient")
         if mismatch:
             which = f"upstream gradient {index + 1} of {len(expected_runs)}"
             if context.reveal and index < len(upstreams):
                 which = f"upstream gradient {upstreams[index]!r}"
             message = f"{context.label}, {which}: {mismatch.describe(context.reveal)}"
-            if any(g.get("type") == "none" and w.get("type") != "none" for g, w in zip(got["grads"], want["grads"], strict=False)):
+            if any(g.get("type") == "none" and w.get("type") != "none" for g, w in zip(got["grads"], want["grads"], strict=True)):
                 message = f"{context.label}: backward returned None for an input that needs a gradient"
             # the named probes look at every upstream gradient, but only once one of them is wrong
             diagnosis = _diagnose_backward([_grads(r) for r in got_runs], [_grads(r) for r in expected_runs], context.reveal)
             if diagnosis:
                 return CaseVerdict(False, f"{diagnosis[0]} ({message})", hint=diagnosis[0], diagnosis=diagnosis[1])
             return CaseVerdict(False, message)
-    for got, want in zip(got_runs, expected_runs, strict=False):
+    for got, want in zip(got_runs, expected_runs, strict=True):
         verdict = _judge_backward_economy(got, want, context)
         if not verdict.passed:
             return verdict
@@ -307,8 +373,13 @@ def judge_function_backward(student: dict[str, Any], reference: dict[str, Any], 
 
 def _judge_backward_economy(got: dict[str, Any], want: dict[str, Any], context: CaseContext) -> CaseVerdict:
     """Gradients nobody needs: ``None`` where the reference returns ``None``, no more operators than it runs."""
-    for position, (got_none, want_none) in enumerate(zip(got.get("returned", []), want.get("returned", []), strict=False), start=1):
-        if want_none and not got_none:
+    if "returned" in want and len(got.get("returned", [])) < len(want["returned"]):
+        return CaseVerdict(
+            False,
+            f"{context.label}: the grader could not see which gradients your backward returns: forward must return a single tensor",
+        )
+    for position, want_none in enumerate(want.get("returned", []), start=1):  # the student's may go on: trailing Nones
+        if want_none and not got["returned"][position - 1]:
             return CaseVerdict(
                 False,
                 f"{context.label}: backward computed a gradient for input {position}, which does not require one",
@@ -342,7 +413,7 @@ def _diagnose_backward(got: list[dict[str, Any]], want: list[dict[str, Any]], re
             "Your backward returns the same gradient whatever grad_output is: multiply the local derivative by grad_output (chain rule).",
             "ignores_grad_output",
         )
-    factors = [ratio(g, w) for g, w in zip(got, want, strict=False)]
+    factors = [ratio(g, w) for g, w in zip(got, want, strict=True)]
     known = [k for k in factors if k is not None]
     # At one scalar point any backward linear in grad_output has a "constant factor": it says nothing then.
     informative = max(int(np.count_nonzero(w)) for w in want_numbers) >= 2  # type: ignore[arg-type]
@@ -359,6 +430,10 @@ def judge_function_gradcheck(student: dict[str, Any], reference: dict[str, Any],
         raise ReferenceFailed(describe_error(reference["error"], "the reference"))
     if "error" in student:
         return _error_verdict(student["error"], context.label)
+    if student["output"].get("type") != "tensor":
+        return CaseVerdict(False, f"{context.label}: forward returned {type_phrase(student['output'])}; expected a torch.Tensor")
+    if not student["rows"] or not student["shifted"]:
+        return CaseVerdict(False, f"{context.label}: forward returned an empty tensor: there is no Jacobian to check")
     zero = flat_numbers({"type": "list", "items": student["zero_upstream"]})
     if zero is None:
         return CaseVerdict(False, f"{context.label}: backward returned None for an input that needs a gradient")
@@ -450,7 +525,9 @@ def _class_failure(student: dict[str, Any], reference: dict[str, Any], context: 
 def judge_function_double_backward(student: dict[str, Any], reference: dict[str, Any], context: CaseContext) -> CaseVerdict:
     if (failure := _class_failure(student, reference, context)) is not None:
         return failure
-    for index, (got, want) in enumerate(zip(student["runs"], reference["runs"], strict=False)):
+    if not reference["runs"]:
+        raise ReferenceFailed("the reference ran no double backward: nothing to compare")
+    for index, (got, want) in enumerate(zip(student["runs"], reference["runs"], strict=True)):
         which = f"{context.label}, upstream gradient {index + 1}"
         if "error" in want:
             raise ReferenceFailed(describe_error(want["error"], "the reference"))
@@ -459,7 +536,7 @@ def judge_function_double_backward(student: dict[str, Any], reference: dict[str,
         first = compare({"type": "list", "items": got["grads"]}, {"type": "list", "items": want["grads"]}, context.tolerances, "gradient")
         if first:
             return CaseVerdict(False, f"{which}: first-order {first.describe(context.reveal)}")
-        if any(w and not g for g, w in zip(got["has_graph"], want["has_graph"], strict=False)):
+        if any(w and not g for g, w in zip(got["has_graph"], want["has_graph"], strict=True)):
             return CaseVerdict(
                 False, f"{which}: with create_graph=True your gradient has no grad_fn", hint=NO_GRAPH_HINT, diagnosis="no_double_backward"
             )
@@ -523,16 +600,20 @@ TRANSFORM_CALLS = {
 
 
 def judge_func_transforms(student: dict[str, Any], reference: dict[str, Any], context: CaseContext) -> CaseVerdict:
+    if not context.check.transforms:
+        raise ReferenceFailed("the check names no transform: nothing to compare")
+    if "error" in student:
+        return _error_verdict(student["error"], context.label)
     for name in context.check.transforms:
         call = TRANSFORM_CALLS[name].format(entry=context.check.entry)
         want = reference["transforms"][name]
         if "error" in want:
             raise ReferenceFailed(describe_error(want["error"], f"the reference under {call}"))
-        got = student["transforms"].get(name, {})
+        got = student["transforms"][name]
         label = f"{call} on {context.label}"
         if "error" in got:
             return _error_verdict(got["error"], label)
-        if mismatch := compare(got.get("value", {"type": "none"}), want["value"], context.tolerances):
+        if mismatch := compare(got["value"], want["value"], context.tolerances):
             note, diagnosis = _factor_note(got["value"], want["value"], context.reveal)
             return CaseVerdict(False, f"{label}: {mismatch.describe(context.reveal)}", hint=note, diagnosis=diagnosis)
     return PASSED
@@ -581,7 +662,8 @@ def _argument_facts(arguments: list[dict[str, Any]]) -> list[dict[str, Any]]:
     facts: list[dict[str, Any]] = []
     for argument in arguments:
         if argument.get("tensor"):
-            facts.extend([argument["value"], _fact(argument.get("version_changed")), argument["grad"]])
+            flags = (argument.get("version_changed"), argument.get("requires_grad"), argument.get("is_leaf"))
+            facts.extend([argument["value"], _fact(flags), argument["grad"]])
     return facts
 
 

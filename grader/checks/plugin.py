@@ -31,6 +31,7 @@ from typing import Any
 
 import pytest
 
+from grader.checks.envelope import INTERFERENCE, Interference, check_envelope
 from grader.checks.judge import MutantBehaviour, Observations, judge_check
 from grader.compare import decoding_once
 from grader.errors import GraderError
@@ -57,7 +58,9 @@ class JudgeTask:
     observations: Observations
     reference: Observations
     mutants: tuple[MutantBehaviour, ...]
-    unfinished: str
+    unfinished: str | None
+    """Why the worker stopped before answering every probe; ``None`` when it answered them all, so that a missing
+    observation is interference (see :func:`grader.checks.judge.judge_check`)."""
 
 
 class StudentError(AssertionError):
@@ -104,7 +107,11 @@ class StudentHandle:
         observation = runs[0].modules[0].observations.get("custom") if runs[0].modules else None
         if observation is None:
             raise StudentError(f"{exercise}.py did not answer ({runs[0].status})")
-        call = observation["calls"][0]
+        try:
+            check_envelope(probe, observation)
+        except Interference as interference:
+            raise StudentError(f"{INTERFERENCE} ({interference})") from None
+        call = observation if "error" in observation else observation["calls"][0]  # the module itself failed, or the call
         if "error" in call:
             error = call["error"]
             if error.get("type") == "NotImplementedError":

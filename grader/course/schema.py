@@ -35,7 +35,7 @@ FUNCTION_KINDS: frozenset[str] = frozenset(
 TENSOR_INPUT_KINDS: frozenset[str] = FUNCTION_KINDS | {"func_transforms"}
 """Kinds whose cases give ``inputs`` (tensor specs) instead of ``args``."""
 
-ObservedArg = Literal["value", "version", "grad"]
+ObservedArg = Literal["value", "version", "grad", "requires_grad"]
 Transform = Literal["grad", "grad_grad", "vmap", "vmap_grad"]
 
 
@@ -137,7 +137,8 @@ class Check(_Strict):
     eps: float = Field(default=1e-6, gt=0, description="function_gradcheck finite-difference step")
     raises: bool = Field(default=False, description="value, function_forward: the reference raises here, so must the student")
     observe_args: list[ObservedArg] = Field(
-        default_factory=list, description="value: compare tensor arguments after the call (value, version counter, .grad)"
+        default_factory=list,
+        description="value: compare tensor arguments after the call (value, version counter, .grad, requires_grad + is_leaf)",
     )
     count_ops: list[Annotated[str, Field(pattern=IDENTIFIER)]] = Field(
         default_factory=list, description="function_backward: aten operators counted during backward, e.g. [mm, addmm]"

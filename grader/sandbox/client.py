@@ -1,8 +1,10 @@
 """The trusted side of the sandbox: start the fork server, send jobs, collect raw results.
 
 Nothing here interprets what a student computed; it only turns the server's
-frames into :class:`WorkerRun` records. The worker's result lines are parsed
-with ``json`` (never pickle) and each line is validated before use.
+frames into :class:`WorkerRun` records. Everything a worker wrote is read
+by the one bounded, in-order reader of :mod:`grader.sandbox.protocol` (``json``,
+never pickle; size, line count and depth checked before parsing; every string
+capped).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import SandboxError
-from grader.sandbox.forkserver import OUTPUT_SEPARATOR, read_frame, write_frame
+from grader.sandbox import protocol
 
 
 @dataclass(frozen=True)
@@ -49,145 +51,107 @@ class Job:
 
 @dataclass(frozen=True)
 class ModuleRun:
-    """What the worker observed for one module it reached (still untrusted data)."""
+    """What one module's process observed and how it ended (still untrusted data)."""
 
     name: str
     import_error: dict[str, Any] | None
     observations: dict[str, dict[str, Any]]
-    """Probe id -> observation, for every probe the worker answered."""
+    """Probe id -> observation, in plan order, for every probe the module answered; empty when ``interfered``."""
     completed: bool
-    """The worker answered every probe of this module and said so."""
+    """The module answered every probe of its plan, in order, and said so."""
     output: str
     output_bytes: int
     wall: float
+    status: str = "exited"
+    """``exited``, ``timeout``, ``output_limit``, ``result_limit`` or ``cancelled``: how this module's process ended."""
+    exit_code: int | None = None
+    signal: int | None = None
+    interfered: bool = False
+    """Its result lines broke the protocol (forged, repeated or reordered probe ids, a malformed line): no observation kept."""
 
 
 @dataclass(frozen=True)
 class WorkerRun:
-    """How one worker ended and what it observed, module by module."""
+    """How one submission's confinement ended and what each module observed."""
 
     job_id: int
     status: str
-    """``exited``, ``timeout``, ``output_limit``, ``result_limit``, ``sandbox_error`` or ``cancelled``."""
+    """``exited``, ``timeout``, ``result_limit``, ``sandbox_error`` or ``cancelled``: how the job as a whole ended."""
     exit_code: int | None
     signal: int | None
     modules: tuple[ModuleRun, ...]
-    """The modules the worker reached, in order; the job's others were never started."""
+    """The modules the job reached, in order; a job whose supervisor died leaves the later ones unreached."""
     stopped_in: int
-    """The module that was running when the job ended: an abnormal end (``status``, a signal) belongs to it."""
+    """The last module reached: an abnormal end of the whole job belongs to it."""
     wall: float
     isolation: str
     sandbox_message: str | None = None
+    """Why the confinement could not be set up (no student code ran); ``status`` is then ``sandbox_error``."""
     malformed_lines: int = 0
+    """Modules whose result lines broke the protocol, plus one if the job stream itself did."""
 
     said_done: bool = False
-    """The worker reached the end of its last module and said so."""
+    """The supervisor ran every module and said so."""
 
     @property
     def completed(self) -> bool:
-        """The worker answered every probe of every module it was given, and exited normally."""
+        """Every module of the job answered every probe, and the job ended normally."""
         return self.status == "exited" and self.said_done and all(m.completed for m in self.modules)
 
 
-@dataclass
-class _ModuleLines:
-    import_error: dict[str, Any] | None = None
-    observations: dict[str, dict[str, Any]] = field(default_factory=dict)
-    completed: bool = False
-
-
-def _module_lines(lines: Iterable[str]) -> tuple[list[_ModuleLines], bool, str | None, int, bool]:
-    """Sort the worker's result lines by module, following its markers in order as the server did."""
-    modules = [_ModuleLines()]
-    finished = False
-    sandbox_message = None
-    malformed = 0
-    confined = False
-    for line in lines:
-        try:
-            record = json.loads(line)
-        except ValueError:
-            malformed += 1
-            continue
-        if type(record) is not dict:
-            malformed += 1
-            continue
-        event = record.get("event")
-        current = modules[-1]
-        if event == "confined" and not confined:
-            confined = True
-        elif event == "sandbox_error" and confined:
-            malformed += 1  # written after student code could run: not the sandbox's word
-        elif event == "module":
-            if record.get("index") == len(modules):
-                modules.append(_ModuleLines())
-            elif record.get("index") != len(modules) - 1:
-                malformed += 1
-        elif event == "imported":
-            current.import_error = record.get("error") if isinstance(record.get("error"), dict) else None
-        elif event == "probe" and isinstance(record.get("id"), str) and isinstance(record.get("observation"), dict):
-            current.observations.setdefault(record["id"], record["observation"])
-        elif event == "module_done" and record.get("index") == len(modules) - 1:
-            current.completed = True
-        elif event == "done":
-            finished = True
-        elif event == "sandbox_error":
-            sandbox_message = str(record.get("message", ""))[:2000]
-        else:
-            malformed += 1
-    return modules, finished, sandbox_message, malformed, confined
-
-
-def _split_output(output: str, modules: int) -> list[str]:
-    """Each module's share of the job's output, cut at the separators the worker printed, taken in order.
-
-    A student can print a separator too; that only moves their own output between their own modules.
-    """
-    shares = []
-    rest = output
-    for index in range(1, modules):
-        before, separator, after = rest.partition(OUTPUT_SEPARATOR.format(index=index))
-        if not separator:
-            break
-        shares.append(before)
-        rest = after
-    return [*shares, rest]
-
-
-def parse_run(frame: dict[str, Any], job: Job) -> WorkerRun:
-    """Turn the server's ``finished`` frame into a record, skipping lines that are not well-formed."""
-    lines, finished, sandbox_message, malformed, confined = _module_lines(str(frame.get("result", "")).splitlines())
-    status = str(frame["status"])
-    if status == "sandbox_error" and confined:
-        status = "exited"  # the student's process chose the sandbox's exit code
-    reached = min(int(frame.get("module", 0)) + 1, len(job.modules), len(lines))
-    outputs = _split_output(str(frame.get("output", "")), reached) + [""] * reached
-    counts = list(frame.get("output_bytes", [])) + [0] * reached
-    walls = list(frame.get("module_walls", [])) + [0.0] * reached
-    modules = tuple(
-        ModuleRun(
-            name=job.modules[index].name,
-            import_error=lines[index].import_error,
-            observations=lines[index].observations,
-            completed=lines[index].completed,
-            output=str(outputs[index]),
-            output_bytes=int(counts[index]),
-            wall=float(walls[index]),
-        )
-        for index in range(reached)
+def _module_run(job_module: Module, frame: protocol.ModuleFrame) -> ModuleRun:
+    lines = protocol.read_module(frame.result, [str(probe["id"]) for probe in job_module.probes])
+    return ModuleRun(
+        name=job_module.name,
+        import_error=lines.import_error,
+        observations=lines.observations,
+        # An interfered module that exited normally is complete: its checks then fail for want of observations.
+        completed=frame.status == "exited" and (lines.completed or (lines.interfered and frame.exit_code == 0)),
+        output=frame.output.decode("utf-8", errors="replace"),
+        output_bytes=frame.output_bytes,
+        wall=frame.wall,
+        status=frame.status,
+        exit_code=frame.exit_code,
+        signal=frame.signal,
+        interfered=lines.interfered,
     )
+
+
+def parse_run(frame: dict[str, Any], stream: bytes, job: Job) -> WorkerRun:
+    """Turn the dispatcher's ``finished`` frame and the job's stream into a record (bounded, in order)."""
+    read = protocol.read_job_stream(stream, len(job.modules))
+    status = str(frame.get("status", "exited"))
+    modules = [_module_run(job.modules[f.index], f) for f in read.modules]
+    if read.sandbox_error is not None:
+        status = "sandbox_error"
+    elif not read.done and len(modules) < len(job.modules):
+        # The supervisor died (or was stopped) while module k ran: that module ends the way the job did.
+        modules.append(
+            ModuleRun(
+                name=job.modules[len(modules)].name,
+                import_error=None,
+                observations={},
+                completed=False,
+                output="",
+                output_bytes=0,
+                wall=float(frame.get("wall", 0.0)) - sum(m.wall for m in modules),
+                status=status,
+                exit_code=frame.get("exit_code"),
+                signal=frame.get("signal"),
+            )
+        )
     return WorkerRun(
         job_id=int(frame["job"]),
         status=status,
         exit_code=frame.get("exit_code"),
         signal=frame.get("signal"),
-        modules=modules,
-        stopped_in=max(0, reached - 1),
+        modules=tuple(modules),
+        stopped_in=max(0, len(modules) - 1),
         wall=float(frame.get("wall", 0.0)),
         isolation=str(frame.get("isolation", "unknown")),
-        sandbox_message=sandbox_message,
-        malformed_lines=malformed,
-        said_done=finished and reached == len(job.modules),
+        sandbox_message=read.sandbox_error,
+        malformed_lines=sum(m.interfered for m in modules) + bool(read.problem),
+        said_done=read.done,
     )
 
 
@@ -204,6 +168,9 @@ def _server_environment() -> dict[str, str]:
         "OMP_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
+        # malloc's heap in transparent huge pages where the kernel allows it (madvise mode): far fewer page
+        # table entries for the warm template's ~250 MB, so each per-exercise fork copies and frees less.
+        "GLIBC_TUNABLES": "glibc.malloc.hugetlb=1",
     }
     if "GRADER_ISOLATION" in os.environ:
         environment["GRADER_ISOLATION"] = os.environ["GRADER_ISOLATION"]
@@ -262,14 +229,24 @@ class ForkServer:
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False)
     _frames: queue.Queue[dict[str, Any] | None] = field(default_factory=queue.Queue, init=False)
     _spool_dir: Path = field(init=False)
-    """Private (0700) folder the sources travel through; see ``forkserver._read_spool``."""
+    """Private (0700) folder each job's request travels through: the fork server passes on a descriptor, never the job."""
 
-    def _spool_files(self, job: Job) -> Path:
+    def _spool_job(self, job: Job, slot: int) -> Path:
+        """Write the job's request where only its own process reads it (see :func:`grader.sandbox.supervisor.run_job`)."""
         folder = self._spool_dir / str(job.job_id)
         folder.mkdir(mode=0o700)
-        for name, text in job.files.items():
-            (folder / name).write_text(text, encoding="utf-8")
-        return folder
+        root = folder / "root"
+        root.mkdir(mode=0o755)
+        request = {
+            "slot": slot,
+            "root": str(root),
+            "files": job.files,
+            "modules": [{"name": m.name, "probes": m.probes, "time_limit": m.time_limit} for m in job.modules],
+            "limits": job.limits,
+        }
+        path = folder / "request.json"
+        path.write_text(json.dumps(request), encoding="utf-8")
+        return path
 
     def __enter__(self) -> ForkServer:
         self._spool_dir = Path(tempfile.mkdtemp(prefix="grader-spool-"))
@@ -290,9 +267,14 @@ class ForkServer:
         assert self._process is not None and self._process.stdout is not None
         try:
             while True:
-                frame = read_frame(self._process.stdout)
+                frame = protocol.read_frame(self._process.stdout)
                 if frame is None:
                     break
+                if frame.get("event") == protocol.EVENT_FINISHED:
+                    stream = protocol.read_raw_frame(self._process.stdout)
+                    if stream is None:
+                        break
+                    frame["stream"] = stream
                 self._frames.put(frame)
         finally:
             self._frames.put(None)
@@ -327,15 +309,14 @@ class ForkServer:
                     break
                 slot = free_slots.pop()
                 slot_of[job.job_id] = slot
-                spool = self._spool_files(job)
-                write_frame(
+                protocol.write_frame(
                     self._process.stdin,
                     {
                         "job": job.job_id,
-                        "slot": slot,
-                        "spool": str(spool),
-                        "modules": [{"name": m.name, "probes": m.probes, "time_limit": m.time_limit} for m in job.modules],
-                        "limits": job.limits,
+                        "request": str(self._spool_job(job, slot)),
+                        "modules": len(job.modules),
+                        "time_limit": sum(m.time_limit for m in job.modules),
+                        "max_output": int(job.limits["max_output_kb"]) * 1024,
                     },
                 )
                 jobs_in_flight[job.job_id] = job
@@ -345,9 +326,9 @@ class ForkServer:
             frame = self._frames.get()
             if frame is None:
                 raise SandboxError("the sandbox's fork server exited while jobs were running")
-            if frame.get("event") != "finished":
+            if frame.get("event") != protocol.EVENT_FINISHED:
                 continue
-            run = parse_run(frame, jobs_in_flight.pop(int(frame["job"])))
+            run = parse_run(frame, frame.pop("stream"), jobs_in_flight.pop(int(frame["job"])))
             shutil.rmtree(self._spool_dir / str(run.job_id), ignore_errors=True)
             free_slots.append(slot_of.pop(run.job_id))
             in_flight -= 1

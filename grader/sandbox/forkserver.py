@@ -1,143 +1,111 @@
-"""The warm, clean parent that forks one confined worker per job.
+"""The fork server: a dispatcher that handles jobs and a pristine warm template that forks them.
 
 Started as ``python -I -m grader.sandbox.forkserver`` by
-:class:`grader.sandbox.client.ForkServer`. It imports torch (and numpy and
-matplotlib, so workers start warm) and nothing of the course: a forked child
-inherits this process's memory, so no solution, expected value or hidden
-check may ever be loaded here. torch is set to one thread before any op runs,
-because a fork after a parallel torch op can hang the child.
+:class:`grader.sandbox.client.ForkServer`. It is two processes, so that
+nothing a job sent or received ever lives in the process later jobs are
+forked from (a worker can read all of its own memory, and a fork inherits
+its parent's):
 
-It speaks length-prefixed JSON frames on stdin/stdout. A request carries the
-job: one submission's sources and, per module (exercise) to grade, its probes
-and time limit. The response carries what the worker wrote on its result
-channel, its captured output per module and how it ended. The server enforces
-each module's wall-clock deadline and output cap and kills every process of
-the job when it ends. Of the results it reads only the ``module`` markers
-(``{"event": "module", "index": k}``) that say the worker moved on to module
-k, and accepts them strictly in order, so a forged marker can only spend the
-job's own later modules' time, never more than the job's total.
+the dispatcher (this process)
+    Speaks length-prefixed frames with the client on stdin/stdout
+    (:mod:`grader.sandbox.protocol`). A request names the job's spool file;
+    the dispatcher opens it and passes the descriptor, with the write end of
+    the job's stream pipe, to the template (``SCM_RIGHTS``). It buffers each
+    job's stream, enforces a job-wide deadline as a backstop, and sends the
+    client a ``finished`` frame followed by the stream. It never forks a
+    worker after its first request.
+the template
+    Forked by the dispatcher at start, before any request exists. It imports
+    torch (and numpy and matplotlib, so workers start warm) and nothing of the
+    course, and never reads a job: it receives a one-byte order and two
+    descriptors, forks the job process (:func:`grader.sandbox.supervisor.run_job`),
+    which reads its own request, and reports back only pids and exit statuses.
+    torch is set to one thread before any op runs, because a fork after a
+    parallel torch op can hang the child.
+
+Inside each job, the confined supervisor forks a fresh process per exercise
+(see :mod:`grader.sandbox.supervisor`).
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import gc
-import json
 import os
 import selectors
-import shutil
 import signal
+import socket
 import struct
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import Any, NoReturn
 
-HEADER = struct.Struct(">I")
-MAX_FRAME = 256 * 1024 * 1024
-MAX_RESULT_BYTES = 64 * 1024 * 1024
-EXIT_SANDBOX_FAILED = 70
-SANDBOX_UID_BASE = 61000
+from grader.sandbox import protocol
+
+MAX_REQUEST_FRAME = 1024 * 1024
+"""A request frame names a spool file and a few numbers; the job itself never passes through here."""
+SETUP_MARGIN = 20.0
+"""Seconds a job may take besides its modules' time limits (setting up the confinement) before the backstop ends it."""
 GRACE = 0.5
-"""Seconds to wait for a job's pipes to close after its first process was reaped."""
-
-
-def write_frame(stream: IO[bytes], message: dict[str, Any]) -> None:
-    data = json.dumps(message).encode()
-    stream.write(HEADER.pack(len(data)) + data)
-    stream.flush()
-
-
-def read_frame(stream: IO[bytes]) -> dict[str, Any] | None:
-    """One frame, or None at end of stream."""
-    header = stream.read(HEADER.size)
-    if len(header) < HEADER.size:
-        return None
-    (length,) = HEADER.unpack(header)
-    if length > MAX_FRAME:
-        raise ValueError(f"frame of {length} bytes exceeds {MAX_FRAME}")
-    data = stream.read(length)
-    if len(data) < length:
-        return None
-    message: dict[str, Any] = json.loads(data)
-    return message
-
-
-OUTPUT_SEPARATOR = "\x1e{index}\x1e"
-"""Written by the worker to stdout as module ``index`` starts, so the grader can tell whose output is whose."""
-MODULE_MARKER = b'{"event": "module", "index": '
-"""How a worker's result line announces the next module (see :func:`grader.sandbox.worker.run`)."""
+"""Seconds to wait for a job's stream to close after its first process was reaped."""
+TEMPLATE_MESSAGE = struct.Struct(">cqq")
+"""Dispatcher <-> template: ``F`` (fork a job; two descriptors attached), ``R`` (warm and ready),
+``S`` pid (started; its pidfd attached), ``E`` pid status (exited)."""
 
 
 @dataclass
 class RunningJob:
-    """Bookkeeping for one forked job (the server's side only)."""
+    """Bookkeeping for one job (the dispatcher's side only)."""
 
     job_id: int
-    pid: int
+    stream_fd: int
+    modules: int
     deadline: float
     started: float
-    result_fd: int
-    output_fd: int
-    job_root: str
-    max_output: int
-    time_limits: list[float]
-    """Per module, in the order the worker runs them."""
-    module: int = 0
-    """The module the worker is running: deadline, output and a kill are attributed to it."""
-    module_started: list[float] = field(default_factory=list)
-    scanned: int = 0
-    """How much of ``result`` has been searched for module markers."""
-    result: bytearray = field(default_factory=bytearray)
-    output: bytearray = field(default_factory=bytearray)
-    """Every module's output, kept up to ``max_output`` per module; the worker separates modules in it."""
-    output_bytes: list[int] = field(default_factory=lambda: [0])
-    """Bytes printed per module, counted against its cap by the module the server has seen the worker start."""
+    max_stream: int
+    pid: int | None = None
+    pidfd: int | None = None
+    stream: bytearray = field(default_factory=bytearray)
+    stream_open: bool = True
     status: str | None = None
-    """Set when the server ended the job itself: timeout, output_limit or result_limit."""
+    """Set when the dispatcher ended the job itself: ``timeout``, ``result_limit`` or ``cancelled``."""
     exit_status: int | None = None
     reaped_at: float | None = None
-    open_fds: set[int] = field(default_factory=set)
-    pidfd: int | None = None
-    """Readable when the job's first process exits (Linux 5.3+), so the server wakes without polling."""
 
 
-class Server:
-    def __init__(self, level: str) -> None:
+class Dispatcher:
+    """Handles the client's requests and the jobs' streams; forks nothing."""
+
+    def __init__(self, level: str, template: socket.socket) -> None:
         self.level = level
+        self.template = template
         self.selector = selectors.DefaultSelector()
         self.jobs: dict[int, RunningJob] = {}
+        self.awaiting_pid: collections.deque[RunningJob] = collections.deque()
         self.stdin_buffer = bytearray()
         self.stdin_open = True
         self.out = sys.stdout.buffer
-        self.pidfds = hasattr(os, "pidfd_open")
 
     def serve(self) -> None:
         os.set_blocking(0, False)
-        self.selector.register(0, selectors.EVENT_READ, ("stdin", None))
-        write_frame(self.out, {"event": "ready", "level": self.level, "pid": os.getpid()})
+        self.selector.register(0, selectors.EVENT_READ, "stdin")
+        self.selector.register(self.template.fileno(), selectors.EVENT_READ, "template")
+        protocol.write_frame(self.out, {"event": protocol.EVENT_READY, "level": self.level, "pid": os.getpid()})
         while self.stdin_open or self.jobs:
             for key, _ in self.selector.select(timeout=self._wait_time()):
-                source, job = key.data
-                if source == "stdin":
+                if key.data == "stdin":
                     self._read_requests()
-                elif source == "exit":
-                    self._close_fd(job, key.fd)  # the job's first process ended: _check_jobs reaps it now
+                elif key.data == "template":
+                    self._read_template()
                 else:
-                    self._read_job(job, key.fd, source)
+                    self._read_stream(key.data)
             self._check_jobs()
 
     def _wait_time(self) -> float:
-        """How long the selector may sleep: until the next deadline, or a short poll where no pidfd wakes us.
-
-        A pidfd per job makes a worker's exit wake the loop at once; a fixed poll
-        interval used to add half its length to every job (10 ms of ~40).
-        """
         if not self.jobs:
             return 1.0
-        if not self.pidfds:
-            return 0.02
         now = time.monotonic()
         soonest = min(job.deadline if job.reaped_at is None else job.reaped_at + GRACE for job in self.jobs.values())
         return min(0.25, max(0.001, soonest - now))
@@ -154,310 +122,198 @@ class Server:
                 self._kill(job, "cancelled")
             return
         self.stdin_buffer += chunk
-        while len(self.stdin_buffer) >= HEADER.size:
-            (length,) = HEADER.unpack(self.stdin_buffer[: HEADER.size])
-            if len(self.stdin_buffer) < HEADER.size + length:
-                break
-            request = json.loads(bytes(self.stdin_buffer[HEADER.size : HEADER.size + length]))
-            del self.stdin_buffer[: HEADER.size + length]
-            self._start(request)
+        if len(self.stdin_buffer) >= protocol.HEADER.size and protocol.HEADER.unpack_from(self.stdin_buffer)[0] > MAX_REQUEST_FRAME:
+            raise protocol.ProtocolError("a request frame larger than a request")
+        for frame in protocol.split_frames(self.stdin_buffer):
+            self._start(protocol.bounded_loads(frame))
 
     def _start(self, request: dict[str, Any]) -> None:
-        from grader.sandbox.isolation import Confinement, python_paths
-
-        limits = request["limits"]
-        time_limits = [float(module["time_limit"]) for module in request["modules"]]
-        job_root = tempfile.mkdtemp(prefix="grader-job-")
-        os.chmod(job_root, 0o755)
-        confinement = Confinement(
-            level=self.level,
-            job_root=job_root,
-            uid=SANDBOX_UID_BASE + int(request.get("slot", 0)),
-            time_limit=sum(time_limits),  # the CPU rlimit: every module's time, and not a second more
-            memory_limit_mb=int(limits["memory_limit_mb"]),
-            max_processes=int(limits["max_processes"]),
-            expose=python_paths(),
-        )
-        result_r, result_w = os.pipe()
-        output_r, output_w = os.pipe()
+        """Hand the template the job's spool file and stream pipe; the job's process reads the request itself."""
+        request_fd = os.open(str(request["request"]), os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        stream_r, stream_w = os.pipe()
         started = time.monotonic()
-        pid = os.fork()
-        if pid == 0:
-            _child(confinement, request, result_w, output_w, (result_r, output_r))
-        os.close(result_w)
-        os.close(output_w)
+        modules = int(request["modules"])
         job = RunningJob(
             job_id=int(request["job"]),
-            pid=pid,
-            deadline=started + time_limits[0],
+            stream_fd=stream_r,
+            modules=modules,
+            deadline=started + float(request["time_limit"]) + SETUP_MARGIN,
             started=started,
-            result_fd=result_r,
-            output_fd=output_r,
-            job_root=job_root,
-            max_output=int(limits["max_output_kb"]) * 1024,
-            time_limits=time_limits,
-            module_started=[started],
-            open_fds={result_r, output_r},
+            max_stream=modules * (protocol.MAX_RESULT_BYTES + int(request["max_output"]) + 4096) + 65536,
         )
-        for fd, source in ((result_r, "result"), (output_r, "output")):
-            os.set_blocking(fd, False)
-            self.selector.register(fd, selectors.EVENT_READ, (source, job))
-        if self.pidfds:
-            try:
-                pidfd = os.pidfd_open(pid)
-            except OSError:  # an old kernel: fall back to polling
-                self.pidfds = False
-            else:
-                job.open_fds.add(pidfd)
-                job.pidfd = pidfd
-                self.selector.register(pidfd, selectors.EVENT_READ, ("exit", job))
+        try:
+            socket.send_fds(self.template, [TEMPLATE_MESSAGE.pack(b"F", 0, 0)], [request_fd, stream_w])
+        finally:
+            os.close(request_fd)
+            os.close(stream_w)
+        os.set_blocking(stream_r, False)
+        self.selector.register(stream_r, selectors.EVENT_READ, job)
+        self.awaiting_pid.append(job)
         self.jobs[job.job_id] = job
 
-    def _read_job(self, job: RunningJob, fd: int, source: str) -> None:
-        try:
-            chunk = os.read(fd, 1 << 16)
-        except BlockingIOError:
-            return
-        if not chunk:
-            self._close_fd(job, fd)
-            return
-        if source == "result":
-            job.result += chunk
-            if len(job.result) > MAX_RESULT_BYTES:
-                self._kill(job, "result_limit")
-            self._follow_modules(job)
-        else:
-            self._keep_output(job, chunk)
-
-    def _keep_output(self, job: RunningJob, chunk: bytes) -> None:
-        """Output counts against the running module's cap; at most ``max_output`` bytes per module are kept."""
-        job.output_bytes[job.module] += len(chunk)
-        room = job.max_output * len(job.time_limits) - len(job.output)
-        if room > 0:
-            job.output += chunk[:room]
-        if job.output_bytes[job.module] > job.max_output:
-            self._kill(job, "output_limit")
-
-    def _follow_modules(self, job: RunningJob) -> None:
-        """Start the next module's clock at each marker the worker wrote, strictly in order.
-
-        The worker flushes its output before it writes a marker, so the output
-        pipe is drained first: what the previous module printed stays its own.
-        """
-        end = job.result.rfind(b"\n")
-        if end < job.scanned:
-            return
-        lines = bytes(job.result[job.scanned : end]).split(b"\n")
-        job.scanned = end + 1
-        for line in lines:
-            if not line.startswith(MODULE_MARKER):
-                continue
-            try:
-                index = json.loads(line)["index"]
-            except (ValueError, KeyError, TypeError):
-                continue
-            if index != job.module + 1 or index >= len(job.time_limits) or job.status is not None:
-                continue
-            if job.output_fd in job.open_fds:
-                self._drain(job, job.output_fd)
-            now = time.monotonic()
-            job.module = index
-            job.module_started.append(now)
-            job.output_bytes.append(0)
-            job.deadline = now + job.time_limits[index]
-
-    def _close_fd(self, job: RunningJob, fd: int) -> None:
-        if fd in job.open_fds:
-            self.selector.unregister(fd)
+    def _read_template(self) -> None:
+        message, fds, _, _ = socket.recv_fds(self.template, TEMPLATE_MESSAGE.size, 1)
+        if not message:
+            raise SystemExit("the template process ended")  # the client sees the server exit: a machine fault, not a student's
+        kind, pid, status = TEMPLATE_MESSAGE.unpack(message)
+        if kind == b"S":
+            job = self.awaiting_pid.popleft()
+            job.pid = pid
+            job.pidfd = fds[0] if fds else None
+            if job.status is not None:
+                self._kill(job, job.status)
+        elif kind == b"E":
+            for job in self.jobs.values():
+                if job.pid == pid and job.exit_status is None:
+                    job.exit_status = status
+                    job.reaped_at = time.monotonic()
+        for fd in fds[1:]:
             os.close(fd)
-            job.open_fds.discard(fd)
+
+    def _read_stream(self, job: RunningJob) -> None:
+        for _ in range(64):
+            try:
+                chunk = os.read(job.stream_fd, 1 << 16)
+            except BlockingIOError:
+                return
+            if not chunk:
+                self._close_stream(job)
+                return
+            job.stream += chunk
+            if len(job.stream) > job.max_stream:
+                self._kill(job, "result_limit")
+                self._close_stream(job)
+                return
+
+    def _close_stream(self, job: RunningJob) -> None:
+        if job.stream_open:
+            self.selector.unregister(job.stream_fd)
+            os.close(job.stream_fd)
+            job.stream_open = False
 
     def _kill(self, job: RunningJob, status: str) -> None:
         if job.status is None:
             job.status = status
-        for kill in (os.killpg, os.kill):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                kill(job.pid, signal.SIGKILL)
-
-    def _reap_strays(self) -> None:
-        """Reap descendants orphaned to this server (see :func:`isolation.become_subreaper`), never a job's own process."""
-        while True:
-            try:
-                info = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-            except ChildProcessError:
-                return
-            if info is None or any(job.pid == info.si_pid for job in self.jobs.values()):
-                return  # nothing has exited, or a job's process: _check_jobs reaps that one
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(info.si_pid, 0)
-
-    def reap_remaining(self, patience: float = 2.0) -> None:
-        """At the end, when every job has been reported: wait a little for orphans still dying, then reap them."""
-        deadline = time.monotonic() + patience
-        while time.monotonic() < deadline:
-            try:
-                pid, _ = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                return
-            if pid == 0:
-                time.sleep(0.01)
+        if job.pid is None or job.exit_status is not None:
+            return  # not started yet (killed when its pid arrives) or already reaped
+        if job.pidfd is not None:
+            with contextlib.suppress(OSError):
+                signal.pidfd_send_signal(job.pidfd, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(job.pid, signal.SIGKILL)
 
     def _check_jobs(self) -> None:
-        self._reap_strays()
         now = time.monotonic()
         for job in list(self.jobs.values()):
             if job.exit_status is None:
                 if now > job.deadline:
                     self._kill(job, "timeout")
-                pid, status = os.waitpid(job.pid, os.WNOHANG)
-                if pid == 0:
-                    continue
-                job.exit_status = status
-                job.reaped_at = now
-                with contextlib.suppress(ProcessLookupError, PermissionError):  # anything left in the job's group goes too
-                    os.killpg(job.pid, signal.SIGKILL)
-            # A process that escaped the group may hold the pipes open: stop waiting after a grace period.
-            if job.open_fds - {job.pidfd} and job.reaped_at is not None and now - job.reaped_at < GRACE:
                 continue
-            for fd in list(job.open_fds):
-                self._drain(job, fd)
-                self._close_fd(job, fd)
+            if job.stream_open and job.reaped_at is not None and now - job.reaped_at < GRACE:
+                continue
+            if job.stream_open:
+                self._read_stream(job)
+                self._close_stream(job)
             self._finish(job, now)
-
-    def _drain(self, job: RunningJob, fd: int) -> None:
-        if fd == job.pidfd:
-            return
-        source = "result" if fd == job.result_fd else "output"
-        for _ in range(64):
-            try:
-                chunk = os.read(fd, 1 << 16)
-            except (BlockingIOError, OSError):
-                return
-            if not chunk:
-                return
-            if source == "result" and len(job.result) < MAX_RESULT_BYTES:
-                job.result += chunk
-            elif source == "output":
-                self._keep_output(job, chunk)
 
     def _finish(self, job: RunningJob, now: float) -> None:
         del self.jobs[job.job_id]
-        shutil.rmtree(job.job_root, ignore_errors=True)
-        status = job.exit_status or 0
-        exit_code = os.waitstatus_to_exitcode(status)
-        ends = [*job.module_started[1:], now]
-        signal_number = -exit_code if exit_code < 0 else (exit_code - 128 if exit_code > 128 and self.level != "process" else None)
-        write_frame(
-            self.out,
-            {
-                "event": "finished",
-                "job": job.job_id,
-                "status": job.status or ("sandbox_error" if exit_code == EXIT_SANDBOX_FAILED else "exited"),
-                "exit_code": exit_code,
-                "signal": signal_number,
-                "result": job.result.decode("utf-8", errors="replace"),
-                "module": job.module,
-                "output": job.output.decode("utf-8", errors="replace"),
-                "output_bytes": job.output_bytes,
-                "module_walls": [round(end - start, 4) for start, end in zip(job.module_started, ends, strict=True)],
-                "wall": round(now - job.started, 4),
-                "isolation": self.level,
-            },
-        )
+        if job.pidfd is not None:
+            os.close(job.pidfd)
+        exit_code = os.waitstatus_to_exitcode(job.exit_status or 0)
+        header = {
+            "event": protocol.EVENT_FINISHED,
+            "job": job.job_id,
+            "status": job.status or "exited",
+            "exit_code": exit_code,
+            "signal": -exit_code if exit_code < 0 else None,
+            "wall": round(now - job.started, 4),
+            "isolation": self.level,
+        }
+        self.out.write(protocol.json_frame(header) + protocol.encode_frame(bytes(job.stream)))
+        self.out.flush()
 
 
-def _child(confinement: Any, request: dict[str, Any], result_w: int, output_w: int, parent_ends: tuple[int, int]) -> None:
-    """The job's first process. Never returns."""
+def template_main(control: socket.socket, level: str) -> NoReturn:
+    """The pristine warm template: fork a job process per order, report pids and exits. Never returns.
+
+    It never reads a request, a result or a student's file: what it receives is
+    a one-byte order and two descriptors it does not read, so every job process
+    starts from the same memory, free of every earlier job.
+    """
     from grader.sandbox import isolation
 
-    code = 0
-    try:
-        for fd in parent_ends:
+    devnull = os.open("/dev/null", os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)  # the dispatcher's frames to the client are the dispatcher's alone
+    os.close(devnull)
+    isolation.die_with_parent()
+    warm_up()
+    isolation.become_subreaper()
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.set_wakeup_fd(wake_w)
+    control.send(TEMPLATE_MESSAGE.pack(b"R", 0, 0))
+    selector = selectors.DefaultSelector()
+    selector.register(control.fileno(), selectors.EVENT_READ, "control")
+    selector.register(wake_r, selectors.EVENT_READ, "wake")
+    jobs: set[int] = set()
+    while True:
+        for key, _ in selector.select():
+            if key.data == "control":
+                _fork_job(control, level, jobs, (wake_r, wake_w))
+            else:
+                with contextlib.suppress(BlockingIOError):
+                    os.read(wake_r, 4096)
+        _report_exits(control, jobs)
+
+
+def _fork_job(control: socket.socket, level: str, jobs: set[int], wake: tuple[int, int]) -> None:
+    from grader.sandbox import supervisor
+
+    message, fds, _, _ = socket.recv_fds(control, TEMPLATE_MESSAGE.size, 2)
+    if not message:  # the dispatcher is gone: so are its jobs
+        for pid in jobs:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+        os._exit(0)
+    if len(fds) != 2:
+        for fd in fds:
             os.close(fd)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        isolation.confine_supervisor(confinement, _read_spool(request["spool"]))
-        if confinement.level == "process":
-            _worker(confinement, request, result_w, output_w)
-        pid = os.fork()
-        if pid == 0:
-            _worker(confinement, request, result_w, output_w)
-        os.close(result_w)
-        os.close(output_w)
-        _, status = os.waitpid(pid, 0)
-        code = os.waitstatus_to_exitcode(status)
-        code = 128 - code if code < 0 else code
-    except BaseException as error:  # setting up the sandbox failed: say so on the result channel
-        message = json.dumps({"event": "sandbox_error", "message": f"{type(error).__name__}: {error}"}) + "\n"
-        with contextlib.suppress(OSError):
-            os.write(result_w, message.encode())
-        code = EXIT_SANDBOX_FAILED
-    os._exit(code)
-
-
-def _read_spool(folder: str) -> dict[str, str]:
-    """The job's sources, read in the job's own process.
-
-    They travel through a private folder rather than the request so that the
-    fork server's memory, which every later worker inherits, never holds a
-    student's code.
-    """
-    files = {}
-    for name in os.listdir(folder):
-        descriptor = os.open(os.path.join(folder, name), os.O_RDONLY | os.O_NOFOLLOW)
-        with os.fdopen(descriptor, encoding="utf-8") as handle:
-            files[name] = handle.read()
-    return files
-
-
-def _worker(confinement: Any, request: dict[str, Any], result_w: int, output_w: int) -> None:
-    """The process that runs student code. Never returns."""
-    from grader.sandbox import isolation, worker
-
-    code = 0
+        return
+    pid = os.fork()
+    if pid == 0:
+        signal.set_wakeup_fd(-1)
+        control.close()
+        for fd in wake:
+            os.close(fd)
+        supervisor.run_job(level, fds[0], fds[1])
+    for fd in fds:
+        os.close(fd)
+    jobs.add(pid)
     try:
-        devnull = os.open("/dev/null", os.O_RDONLY)
-        os.dup2(devnull, 0)
-        os.dup2(output_w, 1)
-        os.dup2(output_w, 2)
-        os.dup2(result_w, worker.RESULT_FD)
-        os.closerange(worker.RESULT_FD + 1, 65536)
-        isolation.confine_worker(confinement)
-        # From here on student code may run: anything it writes can be forged, so the client trusts a
-        # sandbox_error record (or exit code) only when this line never arrived.
-        os.write(worker.RESULT_FD, b'{"event": "confined"}\n')
-        os.environ.clear()
-        os.environ.update(
-            {
-                "PATH": "/usr/bin:/bin",
-                "HOME": "/tmp",
-                "TMPDIR": "/tmp",
-                "MPLBACKEND": "Agg",
-                "MPLCONFIGDIR": "/tmp/.matplotlib",
-                "OMP_NUM_THREADS": "1",
-            }
-        )
-        worker.run(
-            [
-                {
-                    "name": module["name"],
-                    "path": isolation.submission_path(confinement, module["name"] + ".py"),
-                    "probes": module["probes"],
-                }
-                for module in request["modules"]
-            ]
-        )
-    except BaseException as error:  # the confinement failed: never run student code unconfined
+        pidfd = [os.pidfd_open(pid)]
+    except OSError:
+        pidfd = []
+    socket.send_fds(control, [TEMPLATE_MESSAGE.pack(b"S", pid, 0)], pidfd)
+    for fd in pidfd:
+        os.close(fd)
+
+
+def _report_exits(control: socket.socket, jobs: set[int]) -> None:
+    """Reap every exited child (job processes and orphans handed to this subreaper); report the jobs'."""
+    while True:
         try:
-            message = json.dumps({"event": "sandbox_error", "message": f"{type(error).__name__}: {error}"}) + "\n"
-            os.write(worker.RESULT_FD, message.encode())
-        except BaseException:
-            pass
-        code = EXIT_SANDBOX_FAILED
-    finally:
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(BaseException):
-                stream.flush()
-    os._exit(code)
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        if pid in jobs:
+            jobs.discard(pid)
+            control.send(TEMPLATE_MESSAGE.pack(b"E", pid, status))
 
 
 def warm_up() -> None:
@@ -482,6 +338,7 @@ def warm_up() -> None:
     except ImportError:
         pass
     import grader.sandbox.probes
+    import grader.sandbox.supervisor
     import grader.sandbox.worker  # noqa: F401
 
     _first_use(torch)
@@ -529,24 +386,32 @@ def _first_use(torch: Any) -> None:
 
 
 def main() -> None:
-    from grader.sandbox.isolation import become_subreaper, namespaces_available
+    from grader.sandbox.isolation import namespaces_available
 
     requested = os.environ.get("GRADER_ISOLATION", "auto")
-    warm_up()
     available = namespaces_available()
     order = ["namespaces", "userns", "process"]
     level = available if requested == "auto" else requested
     if order.index(level) < order.index(available):
-        write_frame(
-            sys.stdout.buffer, {"event": "error", "message": f"isolation level {requested!r} is not available here (best: {available!r})"}
-        )
+        message = f"isolation level {requested!r} is not available here (best: {available!r})"
+        protocol.write_frame(sys.stdout.buffer, {"event": protocol.EVENT_ERROR, "message": message})
         return
-    become_subreaper()
-    server = Server(level)
-    server.serve()
-    server.reap_remaining()
-    # Every job has ended and been reported. Skip the interpreter's teardown of torch (about 2 s that
-    # the grader would wait for at exit); nothing is left to flush but stdout.
+    dispatcher_end, template_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    template = os.fork()
+    if template == 0:
+        dispatcher_end.close()
+        template_main(template_end, level)
+    template_end.close()
+    ready = dispatcher_end.recv(TEMPLATE_MESSAGE.size)
+    if not ready:
+        protocol.write_frame(sys.stdout.buffer, {"event": protocol.EVENT_ERROR, "message": "the warm template did not start"})
+        return
+    Dispatcher(level, dispatcher_end).serve()
+    # Every job has ended and been reported. Closing the control socket ends the template; skip the
+    # interpreter's teardown (nothing is left to flush but stdout).
+    dispatcher_end.close()
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(template, 0)
     sys.stdout.flush()
     os._exit(0)
 

@@ -50,6 +50,7 @@ MS_REC = 16384
 MS_PRIVATE = 1 << 18
 
 PR_SET_PDEATHSIG = 1
+PR_SET_DUMPABLE = 4
 PR_SET_CHILD_SUBREAPER = 36
 
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
@@ -73,6 +74,21 @@ class Confinement:
     max_processes: int
     expose: tuple[str, ...] = field(default_factory=tuple)
     """Extra host directories shown read-only at the same path (the Python installation)."""
+    root_size: int = 16 * 1024 * 1024
+    """Bytes of the tmpfs root: sized from the submission (see :func:`root_size_for`)."""
+
+
+ROOT_MARGIN = 4 * 1024 * 1024
+"""What the root needs besides the submission's files: directories, mount points and device nodes."""
+MAX_ROOT_SIZE = 256 * 1024 * 1024
+"""The largest root a submission gets, whatever it sent (the trusted side caps a submission's total well below)."""
+
+
+def root_size_for(files: dict[str, str]) -> int:
+    """The tmpfs root for a submission: its files' bytes (tmpfs rounds each up to a page) plus a fixed margin, bounded."""
+    page = 4096
+    needed = sum(-(-len(text.encode("utf-8")) // page) * page + page for text in files.values())
+    return min(MAX_ROOT_SIZE, needed + ROOT_MARGIN)
 
 
 def _check(result: int, what: str) -> None:
@@ -161,7 +177,8 @@ def build_root(confinement: Confinement, files: dict[str, str]) -> None:
     """Populate the tmpfs root (in this process's private mount namespace)."""
     root = confinement.job_root
     mount(None, "/", None, MS_REC | MS_PRIVATE)
-    mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=755")
+    size = f"size={confinement.root_size},mode=755"
+    mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, size)
     # The private /tmp first: binds below may live under /tmp (a checkout or venv there) and must stay visible.
     mount("tmpfs", _mkdirs(root, "/tmp"), "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
     for path in SYSTEM_DIRS:
@@ -184,7 +201,7 @@ def build_root(confinement: Confinement, files: dict[str, str]) -> None:
     os.makedirs(root + "/proc", exist_ok=True)
     os.makedirs(root + "/dev/shm", exist_ok=True)
     mount("tmpfs", root + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=8m,mode=1777")
-    mount(None, root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "size=16m,mode=755")
+    mount(None, root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, size)
 
 
 def enter_root(confinement: Confinement) -> None:
@@ -209,9 +226,25 @@ def _virtual_memory_bytes() -> int:
     return 0
 
 
-def apply_limits(confinement: Confinement, processes: bool) -> None:
+def not_dumpable() -> None:
+    """No core dumps, no ptrace and no ``/proc/<pid>/fd`` or ``mem`` of this process for a same-uid process.
+
+    The confined supervisor calls it: the module processes it forks run as its
+    uid, and must not reach its descriptors (the job stream) or its memory.
+    """
+    if sys.platform.startswith("linux"):
+        _check(_libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0), "prctl")
+
+
+def dumpable() -> None:
+    """A module process reads its own ``/proc/self`` as before (the flag is inherited from the supervisor)."""
+    if sys.platform.startswith("linux"):
+        _check(_libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "prctl")
+
+
+def apply_limits(confinement: Confinement, processes: bool, time_limit: float | None = None) -> None:
     """rlimits: memory relative to the warm interpreter's size, CPU time, files, output."""
-    cpu = int(confinement.time_limit) + 1
+    cpu = int(confinement.time_limit if time_limit is None else time_limit) + 1
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     if sys.platform.startswith("linux"):
         budget = _virtual_memory_bytes() + confinement.memory_limit_mb * 1024 * 1024
@@ -256,11 +289,11 @@ def _enter_user_namespace() -> None:
     Path("/proc/self/gid_map").write_text(f"0 {gid} 1")
 
 
-def confine_supervisor(confinement: Confinement, files: dict[str, str]) -> None:
+def confine_job(confinement: Confinement, files: dict[str, str]) -> None:
     """Step one, in the job's first process: namespaces and the root filesystem.
 
     The caller then forks: the child is the first process of the new PID
-    namespace and calls :func:`confine_worker`.
+    namespace (the confined supervisor) and calls :func:`confine_supervisor`.
     """
     os.setsid()
     die_with_parent()
@@ -273,8 +306,12 @@ def confine_supervisor(confinement: Confinement, files: dict[str, str]) -> None:
     build_root(confinement, files)
 
 
-def confine_worker(confinement: Confinement) -> None:
-    """Step two, in the process that will run student code."""
+def confine_supervisor(confinement: Confinement) -> None:
+    """Step two, in the confined supervisor (the PID namespace's first process): root, uid, no ptrace.
+
+    Everything a module process shares with its siblings is set here once;
+    what is per module (rlimits, the CPU time) is set by :func:`confine_module`.
+    """
     die_with_parent()
     if confinement.level != "process":
         enter_root(confinement)
@@ -282,7 +319,16 @@ def confine_worker(confinement: Confinement) -> None:
         os.chdir(confinement.job_root)
     if confinement.level == "namespaces":
         drop_privileges(confinement.uid)
-    apply_limits(confinement, processes=confinement.level == "namespaces" or os.geteuid() != 0)
+    not_dumpable()
+
+
+def confine_module(confinement: Confinement, time_limit: float) -> None:
+    """Step three, in each module's fresh process before any student import: its own limits."""
+    die_with_parent()
+    if confinement.level == "process":
+        os.setsid()  # its own process group, so the supervisor can end everything the module started
+    dumpable()
+    apply_limits(confinement, processes=confinement.level == "namespaces" or os.geteuid() != 0, time_limit=time_limit)
 
 
 def submission_path(confinement: Confinement, file_name: str) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Callable
 from functools import partial
-from types import ModuleType
+from types import CodeType, FunctionType, ModuleType
 from typing import Any
 
 import torch
@@ -77,27 +77,43 @@ def _argument(record: dict[str, Any]) -> Any:
     return decode_value(record)
 
 
-def _argument_state(argument: Any, version_before: int | None) -> Observation:
-    """A tensor argument after the call: its value, whether it was changed in place, its ``.grad``."""
+def _argument_state(argument: Any, version_before: int | None, name: str | None) -> Observation:
+    """A tensor argument after the call: its value, whether it was changed in place, its ``.grad``, ``requires_grad``
+    and ``is_leaf`` (``x.requires_grad_()`` changes the caller's tensor without touching its values)."""
+    named: Observation = {} if name is None else {"name": name}
     if type(argument) is not torch.Tensor or version_before is None:
-        return {"tensor": False}
+        return {"tensor": False, **named}
     return {
         "tensor": True,
+        **named,
         "value": encode_tensor(argument.detach()),
         "version_changed": argument._version != version_before,
         "grad": encode(argument.grad),
+        "requires_grad": bool(argument.requires_grad),
+        "is_leaf": bool(argument.is_leaf),
     }
+
+
+def _parameter_names(function: Any, count: int) -> list[str | None]:
+    """The names of a plain function's first ``count`` positional parameters, read from its code object without
+    calling anything of the student's; ``None`` where there is no such name. The judge names arguments by the
+    reference solution's names only."""
+    code = function.__code__ if type(function) is FunctionType else None
+    names: list[str | None] = [str(n)[:40] for n in code.co_varnames[: code.co_argcount]] if type(code) is CodeType else []
+    return [*names, *[None] * count][:count]
 
 
 def _one_call(module: ModuleType, request: dict[str, Any]) -> Observation:
     function = _entry(module, request["entry"])
     args = [_argument(a) for a in request.get("args", [])]
     kwargs = {k: _argument(v) for k, v in request.get("kwargs", {}).items()}
-    versions = [a._version if type(a) is torch.Tensor else None for a in args]
+    observed = [*args, *kwargs.values()]
+    versions = [a._version if type(a) is torch.Tensor else None for a in observed]
     result = function(*args, **kwargs)
     observation: Observation = {"value": encode(result)}
     if request.get("observe_args"):
-        observation["args_after"] = [_argument_state(a, v) for a, v in zip(args, versions, strict=True)]
+        names = [*_parameter_names(function, len(args)), *kwargs]
+        observation["args_after"] = [_argument_state(a, v, n) for a, v, n in zip(observed, versions, names, strict=True)]
     backward = request.get("backward")
     if backward:
         if type(result) is not dict:
