@@ -291,3 +291,6 @@ def _run(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> in
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+__all__ = ["main"]

@@ -555,3 +555,21 @@ def _visible_course_data(loaded: LoadedCourse) -> dict[str, Any]:
         for check in exercise["checks"]:
             check.pop("random", None)
     return data
+
+
+__all__ = [
+    "ClassPlan",
+    "ClassRun",
+    "ReleaseBundle",
+    "ValidationReport",
+    "check_local",
+    "diff",
+    "exercise_ids",
+    "export",
+    "rebuild_outputs",
+    "release",
+    "report",
+    "run_class",
+    "similarity",
+    "validate",
+]

@@ -376,3 +376,6 @@ def flat_numbers(record: dict[str, Any]) -> np.ndarray | None:
             return np.array([number for p in parts for number in p], dtype=np.float64)  # type: ignore[union-attr]
         return np.concatenate([np.asarray(p, dtype=np.float64) for p in parts])
     return None
+
+
+__all__ = ["Mismatch", "as_float64", "compare", "decoding_once", "flat_numbers", "noting_dtypes", "ratio", "small_floats", "type_phrase"]

@@ -354,3 +354,16 @@ def course_submission(name: str, root: Path, folder: str, exercise_ids: list[str
 
     submission = load_submission(root / folder, exercise_ids)
     return Submission(name=name, path=submission.path, sources=submission.sources)
+
+
+__all__ = [
+    "DEFAULT_CHUNK",
+    "EXPECTED_FILE",
+    "GradeOptions",
+    "GradeRun",
+    "Progress",
+    "course_submission",
+    "grade",
+    "grade_stream",
+    "load_released_baseline",
+]

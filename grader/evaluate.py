@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.checks.errors import describe_error
 from grader.checks.judge import MutantBehaviour, Observations
-from grader.course.schema import Course, Limits
+from grader.checks.student_errors import describe_error
+from grader.course.schema import Course
 from grader.errors import CourseError, SandboxError
 from grader.executors import Executor
-from grader.plan import ExercisePlan, Plan
+from grader.plan import ExercisePlan, Plan, worker_limits
 from grader.printed_output import clip_output
 from grader.results import ExerciseStatus
 from grader.sandbox import protocol
@@ -73,11 +73,6 @@ class ModuleOutcome:
     """The module's result lines broke the protocol: every observation was dropped (the judge fails its checks)."""
     sandbox_message: str | None = None
     """Why the submission's confinement could not be set up (``status`` is then ``sandbox_error``)."""
-
-
-def worker_limits(limits: Limits) -> dict[str, Any]:
-    """The limits a job's modules share (:attr:`Job.limits`); each module has its own time limit."""
-    return limits.model_dump(exclude={"time_limit"})
 
 
 def _module(plan: ExercisePlan, time_limit: float | None = None) -> Module:
@@ -345,3 +340,17 @@ def evaluate_submissions(
         if jobs_left[submission.name] == 0:
             del plans[submission.name]
             yield submission, pending.pop(submission.name)
+
+
+__all__ = [
+    "Baseline",
+    "Evaluation",
+    "ModuleOutcome",
+    "describe_run_end",
+    "evaluate_baseline",
+    "evaluate_submissions",
+    "jobs_for",
+    "mutant_path",
+    "run_jobs",
+    "static_problem",
+]

@@ -18,7 +18,7 @@ import torch
 from grader.course.schema import TENSOR_INPUT_KINDS, Case, Check, Course, Exercise, Limits, RandomCases, Tolerance
 from grader.errors import CourseError
 from grader.plot_plan import PlotRequest, plot_request
-from grader.sandbox.test_functions import TEST_FUNCTIONS
+from grader.sandbox.sample_functions import SAMPLE_FUNCTIONS
 from grader.sandbox.wire import encode, encode_tensor
 
 DEFAULT_TOLERANCES: dict[str, Tolerance] = {
@@ -44,7 +44,7 @@ FUNCTION_OPS = {
 
 
 @dataclass(frozen=True)
-class TestFunction:
+class SampleFunction:
     """``{function: name}`` in course.yaml: a function from the worker's fixed library, passed by name."""
 
     name: str
@@ -54,7 +54,7 @@ class TestFunction:
 
 
 def _encode_argument(value: Any) -> dict[str, Any]:
-    if isinstance(value, TestFunction):
+    if isinstance(value, SampleFunction):
         return {"type": "function", "name": value.name}
     return encode(value)
 
@@ -141,6 +141,15 @@ def build_plan(course: Course, seed: int | None, visible_only: bool = False, tim
     if problems:
         raise CourseError(problems)
     return Plan(course=course, seed=None if visible_only else seed, exercises=tuple(plans))
+
+
+def worker_limits(limits: Limits) -> dict[str, Any]:
+    """What the sandbox applies to a worker: the limits its modules share (:attr:`grader.sandbox.client.Job.limits`).
+
+    Each module keeps its own time limit; the evaluator and a custom check's
+    :class:`~grader.checks.plugin.StudentHandle` both build jobs with this.
+    """
+    return limits.model_dump(exclude={"time_limit"})
 
 
 def student_seed(course_seed: int, submission_name: str) -> int:
@@ -238,9 +247,9 @@ def _resolve(value: Any, generator: np.random.Generator | None, tensor: bool) ->
         keys = set(value)
         if "function" in keys:
             name = value["function"]
-            if keys != {"function"} or name not in TEST_FUNCTIONS:
-                raise ValueError(f"`{{function: {name}}}` names no test function (known: {', '.join(sorted(TEST_FUNCTIONS))})")
-            return TestFunction(str(name))
+            if keys != {"function"} or name not in SAMPLE_FUNCTIONS:
+                raise ValueError(f"`{{function: {name}}}` names no sample function (known: {', '.join(sorted(SAMPLE_FUNCTIONS))})")
+            return SampleFunction(str(name))
         if "tensor" in keys:
             unknown = keys - {"tensor", "dtype", "requires_grad"}
             if unknown:
@@ -317,3 +326,16 @@ def _show(value: Any) -> str:
 
 def _show_upstream(value: Any) -> str:
     return repr(value) if not isinstance(value, dict) else "a tensor"
+
+
+__all__ = [
+    "DEFAULT_TOLERANCES",
+    "ExercisePlan",
+    "Plan",
+    "PlannedCase",
+    "PlannedCheck",
+    "SampleFunction",
+    "build_plan",
+    "student_seed",
+    "worker_limits",
+]

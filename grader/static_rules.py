@@ -67,3 +67,6 @@ def autograd_use(file_name: str, source: str) -> str | None:
         f"{file_name} line {line}: `{code}` uses {what}; this exercise is solved without autograd: "
         "work the derivative out by hand and compute it with plain arithmetic"
     )
+
+
+__all__ = ["autograd_use"]

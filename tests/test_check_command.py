@@ -6,16 +6,14 @@ seconds of start-up) and the tests read their exit codes and output.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
+from grade_command import Outcome, finish, start_grade
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE = yaml.safe_load((REPO / "course.yaml").read_text(encoding="utf-8"))
@@ -29,27 +27,8 @@ def _shows(text: str, name: str) -> bool:
     return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", text) is not None
 
 
-@dataclass(frozen=True)
-class Outcome:
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def text(self) -> str:
-        return self.stdout + self.stderr
-
-
-def _start(*args: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "COLUMNS": "250"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "grader.cli", "--course", str(REPO), "check", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-        env=env,
-    )
+def _check(*args: str) -> subprocess.Popen[str]:
+    return start_grade("--course", str(REPO), "check", *args)
 
 
 @pytest.fixture(scope="module")
@@ -61,16 +40,15 @@ def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Outcome]:
     shutil.copytree(REPO / "exercises", tutorial)
     shutil.copyfile(REPO / "examples" / "class" / "tutorial_copy" / "custom_square.py", tutorial / "custom_square.py")
     started = {
-        "stubs": _start(),
-        "solved": _start("--workspace", str(solved)),
-        "square": _start("square"),
-        "unknown": _start("no_such_exercise"),
-        "tutorial": _start("--workspace", str(tutorial), "custom_square"),
+        "stubs": _check(),
+        "solved": _check("--workspace", str(solved)),
+        "square": _check("square"),
+        "unknown": _check("no_such_exercise"),
+        "tutorial": _check("--workspace", str(tutorial), "custom_square"),
     }
     results = {}
     for key, process in started.items():
-        stdout, stderr = process.communicate(timeout=300)
-        results[key] = Outcome(process.returncode, stdout, stderr)
+        results[key] = finish(process)
     return results
 
 

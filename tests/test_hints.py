@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from grader.checks.errors import hint_for
 from grader.checks.kinds import CaseContext, CaseVerdict, _dtype_hint, _invariant_to_upstream, _judge_backward_economy, agreed_hint
+from grader.checks.student_errors import hint_for
 from grader.course.schema import Check
 from grader.plan import DEFAULT_TOLERANCES
 from grader.sandbox.wire import encode

@@ -7,11 +7,8 @@ check with the stubs, a second release without --force) run together.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
+from grade_command import Outcome, finish, start_grade
 from statements import computes_with, prose_of, prose_statements, source_statements
 
 from grader.course.load import load_course
@@ -32,31 +30,6 @@ EXERCISES = [e["id"] for e in COURSE["exercises"]]
 HIDDEN_CHECKS = [c for e in COURSE["exercises"] for c in e["checks"] if not c.get("visible")]
 VISIBLE_CHECKS = {(e["id"], c["name"]) for e in COURSE["exercises"] for c in e["checks"] if c.get("visible")}
 MUTANTS = [(e["id"], m["name"]) for e in COURSE["exercises"] for m in e.get("mutants", [])]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-def _cli(*args: str, cwd: Path | None = None) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "COLUMNS": "250"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "grader.cli", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        cwd=cwd,
-    )
-
-
-def _finish(process: subprocess.Popen[str]) -> Outcome:
-    stdout, stderr = process.communicate(timeout=300)
-    return Outcome(process.returncode, stdout, stderr)
 
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
@@ -79,7 +52,7 @@ class Release:
 def release(tmp_path_factory: pytest.TempPathFactory) -> Release:
     root = tmp_path_factory.mktemp("release")
     out = root / "out"
-    made = _finish(_cli("--course", str(REPO), "release", str(out)))
+    made = finish(start_grade("--course", str(REPO), "release", str(out)))
     assert made.returncode == 0, made.stderr
     before = _snapshot(out)
     solved = root / "solved"
@@ -87,11 +60,11 @@ def release(tmp_path_factory: pytest.TempPathFactory) -> Release:
     for exercise in EXERCISES:
         shutil.copyfile(REPO / "solutions" / f"{exercise}.py", solved / "exercises" / f"{exercise}.py")
     processes = {
-        "solved": _cli("--course", str(solved), "check", cwd=solved),
-        "stubs": _cli("--course", str(out), "check", cwd=out),
-        "again": _cli("--course", str(REPO), "release", str(out)),
+        "solved": start_grade("--course", str(solved), "check", cwd=solved),
+        "stubs": start_grade("--course", str(out), "check", cwd=out),
+        "again": start_grade("--course", str(REPO), "release", str(out)),
     }
-    finished = {key: _finish(p) for key, p in processes.items()}
+    finished = {key: finish(p) for key, p in processes.items()}
     unpacked = root / "unpacked-wheel"
     for wheel in (root / "solved" / "wheels").glob("*.whl"):
         with zipfile.ZipFile(wheel) as archive:

@@ -6,16 +6,15 @@ a copy with a misspelt key) run together in one module fixture.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
+from grade_command import Outcome, finish, start_grade
 
 REPO = Path(__file__).resolve().parents[1]
 COURSE = yaml.safe_load((REPO / "course.yaml").read_text(encoding="utf-8"))
@@ -24,17 +23,6 @@ BROKEN_EXERCISE, BROKEN_MUTANT = "partials", "swapped_outputs"
 OVER_BUDGET = "square"
 """In the broken copy, this exercise gets a CPU budget no check can meet."""
 MISSPELT = ("visible", "visibel")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def text(self) -> str:
-        return self.stdout + self.stderr
 
 
 @dataclass(frozen=True)
@@ -55,20 +43,7 @@ def _copy_course(target: Path) -> Path:
 
 
 def _validate(course: Path) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "COLUMNS": "250"}
-    return subprocess.Popen(
-        [sys.executable, "-m", "grader.cli", "--course", str(course), "validate"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-        env=env,
-    )
-
-
-def _finish(process: subprocess.Popen[str]) -> Outcome:
-    stdout, stderr = process.communicate(timeout=300)
-    return Outcome(process.returncode, stdout, stderr)
+    return start_grade("--course", str(course), "validate")
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +62,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Runs:
     lines[index] = lines[index].replace(f"{MISSPELT[0]}:", f"{MISSPELT[1]}:", 1)
     (misspelt / "course.yaml").write_text("".join(lines), encoding="utf-8")
     processes = [_validate(REPO), _validate(broken), _validate(misspelt)]
-    real, bad, typo = (_finish(p) for p in processes)
+    real, bad, typo = (finish(p) for p in processes)
     return Runs(real, bad, typo, index + 1, column)
 
 

@@ -227,3 +227,6 @@ ENVELOPES: dict[str, Shape] = {
     "transforms": _transforms,
 }
 """One shape per probe operation of :data:`grader.sandbox.probes.PROBES` (the plot probes feed no check)."""
+
+
+__all__ = ["INTERFERENCE", "Interference", "check_envelope"]

@@ -122,3 +122,6 @@ def _result(planned: PlannedCheck, status: str, message: str, hint: str | None =
         hint=hint,
         diagnosis=diagnosis,
     )
+
+
+__all__ = ["MutantBehaviour", "Observations", "judge_check"]

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.errors import describe_error, hint_for, is_not_started
+from grader.checks.student_errors import describe_error, hint_for, is_not_started
 from grader.compare import Mismatch, as_float64, compare, flat_numbers, ratio, small_floats, type_phrase
 from grader.course.schema import Check, Tolerance
 from grader.sandbox.wire import WireError
@@ -915,3 +915,6 @@ def signature(kind: str, observation: dict[str, Any]) -> dict[str, Any]:
             + [{"type": "list", "items": pair} for pair in observation.get("shifted", [])],
         }
     return {"type": "none"}
+
+
+__all__ = ["CaseContext", "CaseVerdict", "JUDGES", "ReferenceFailed", "agreed_hint", "import_verdict", "signature"]

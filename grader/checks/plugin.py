@@ -36,8 +36,7 @@ from grader.checks.judge import MutantBehaviour, Observations, judge_check
 from grader.checks.kinds import ReferenceFailed
 from grader.compare import decoding_once
 from grader.errors import GraderError
-from grader.evaluate import worker_limits
-from grader.plan import ExercisePlan, PlannedCheck
+from grader.plan import ExercisePlan, PlannedCheck, worker_limits
 from grader.results import CheckResult, CheckStatus
 from grader.sandbox.client import ForkServer, Job, Module
 from grader.sandbox.wire import decode_value, encode
@@ -378,3 +377,6 @@ def run_judging(tasks: list[JudgeTask], handles: list[StudentHandle], checks_dir
     if int(code) not in (0, 1, 5):
         raise GraderError(f"judging failed inside pytest (exit code {int(code)}):\n{buffer.getvalue()[-3000:]}")
     return JudgeOutcome(builtin=plugin.results, custom=plugin.custom, report=buffer.getvalue())
+
+
+__all__ = ["GradingPlugin", "JudgeOutcome", "JudgeTask", "StudentError", "StudentHandle", "run_judging"]

@@ -125,3 +125,6 @@ def _main() -> None:
 
 if __name__ == "__main__":
     _main()
+
+
+__all__ = ["budget_verdicts", "reference_cpu_ms"]

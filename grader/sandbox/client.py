@@ -333,3 +333,6 @@ class ForkServer:
             free_slots.append(slot_of.pop(run.job_id))
             in_flight -= 1
             yield run
+
+
+__all__ = ["ForkServer", "Job", "Module", "ModuleRun", "WorkerRun", "parse_run", "prestart"]

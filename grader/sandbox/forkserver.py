@@ -450,3 +450,6 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+__all__ = ["Dispatcher", "main", "template_main", "warm_up"]

@@ -372,3 +372,18 @@ def submission_path(confinement: Confinement, file_name: str) -> str:
     if confinement.level == "process":
         return os.path.join(confinement.job_root, SUBMISSION_MOUNT.lstrip("/"), file_name)
     return f"{SUBMISSION_MOUNT}/{file_name}"
+
+
+__all__ = [
+    "Confinement",
+    "SUBMISSION_MOUNT",
+    "become_subreaper",
+    "confine_job",
+    "confine_module",
+    "confine_supervisor",
+    "die_with_parent",
+    "namespaces_available",
+    "python_paths",
+    "root_size_for",
+    "submission_path",
+]

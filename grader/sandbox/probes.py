@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from grader.sandbox.test_functions import TEST_FUNCTIONS
+from grader.sandbox.sample_functions import SAMPLE_FUNCTIONS
 from grader.sandbox.wire import decode_tensor, decode_value, encode, encode_tensor
 
 Observation = dict[str, Any]
@@ -73,7 +73,7 @@ def probe_call(module: ModuleType, student_file: str, request: dict[str, Any]) -
 def _argument(record: dict[str, Any]) -> Any:
     """An input for student code; ``{"type": "function"}`` names a function of the fixed test library."""
     if record.get("type") == "function":
-        return TEST_FUNCTIONS[str(record.get("name"))]
+        return SAMPLE_FUNCTIONS[str(record.get("name"))]
     return decode_value(record)
 
 
@@ -358,3 +358,6 @@ PROBES: dict[str, Callable[[ModuleType, str, dict[str, Any]], Observation]] = {
     "transforms": probe_transforms,
 }
 """Probe operations by name: the only things a plan can ask a worker to do."""
+
+
+__all__ = ["Observation", "PROBES", "describe_exception"]

@@ -287,3 +287,6 @@ def _module_process(confinement: isolation.Confinement, module: dict[str, Any], 
             with contextlib.suppress(BaseException):
                 stream.flush()
     os._exit(code)
+
+
+__all__ = ["ModuleProcess", "run_job", "supervise"]

@@ -74,3 +74,6 @@ def _flush_output() -> None:
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(BaseException):  # a student may have replaced or closed the stream
             stream.flush()
+
+
+__all__ = ["run_module"]

@@ -40,7 +40,10 @@ def steep(x: torch.Tensor) -> torch.Tensor:
     return (torch.exp(3 * x) * torch.sin(5 * x)).sum()
 
 
-TEST_FUNCTIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
+SAMPLE_FUNCTIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     function.__name__: function for function in (scaled_sin, cube, poly2, sum_of_squares, exp_sum, steep)
 }
 """By the name ``course.yaml`` uses."""
+
+
+__all__ = ["SAMPLE_FUNCTIONS", "cube", "exp_sum", "poly2", "scaled_sin", "steep", "sum_of_squares"]

@@ -114,3 +114,6 @@ def describe_error(error: dict[str, Any], label: str) -> str:
         last = frames[-1]
         text += f" (your line {last.get('line')}: {str(last.get('code', '')).strip()})"
     return text
+
+
+__all__ = ["describe_error", "hint_for", "is_not_started"]
