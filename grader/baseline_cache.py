@@ -46,11 +46,11 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
+from grader.atomic_files import write_text_atomic
 from grader.checks.judge import MutantBehaviour
 from grader.course.load import LoadedCourse
 from grader.evaluate import Baseline, mutant_path
 from grader.plan import Plan
-from grader.report.records_json import write_text_atomic
 
 CacheMode = Literal["use", "refresh", "off"]
 """``use``: read a matching entry, else compute and store; ``refresh``: always compute, then store; ``off``: compute only."""

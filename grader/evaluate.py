@@ -15,12 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.checks.judge import MutantBehaviour, Observations
 from grader.checks.student_errors import describe_error
 from grader.course.schema import Course
 from grader.errors import CourseError, SandboxError
 from grader.executors import Executor
-from grader.plan import ExercisePlan, Plan, worker_limits
+from grader.plan import ExercisePlan, MutantBehaviour, Observations, Plan, worker_limits
 from grader.printed_output import clip_output
 from grader.results import ExerciseStatus
 from grader.sandbox import protocol

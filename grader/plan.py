@@ -59,6 +59,19 @@ def _encode_argument(value: Any) -> dict[str, Any]:
     return encode(value)
 
 
+Observations = dict[str, dict[str, Any]]
+"""What a worker answered, by probe id: untrusted plain data (:mod:`grader.sandbox.wire`), judged later."""
+
+
+@dataclass(frozen=True)
+class MutantBehaviour:
+    """What a declared mutant did on the plan's probes, and the hint it earns (part of the baseline)."""
+
+    name: str
+    hint: str
+    observations: Observations
+
+
 @dataclass(frozen=True)
 class PlannedCase:
     """One input of one check, ready for a worker."""
@@ -331,6 +344,8 @@ def _show_upstream(value: Any) -> str:
 __all__ = [
     "DEFAULT_TOLERANCES",
     "ExercisePlan",
+    "MutantBehaviour",
+    "Observations",
     "Plan",
     "PlannedCase",
     "PlannedCheck",

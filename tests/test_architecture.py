@@ -25,7 +25,18 @@ PACKAGE = Path(grader.__file__).resolve().parent
 
 LAYERS: list[tuple[str, list[str]]] = [
     # Leaves with no grader imports that every stage may use.
-    ("foundation", ["grader", "grader.errors", "grader.text_safety", "grader.printed_output", "grader.png", "grader.plot_numbers"]),
+    (
+        "foundation",
+        [
+            "grader",
+            "grader.errors",
+            "grader.atomic_files",
+            "grader.text_safety",
+            "grader.printed_output",
+            "grader.png",
+            "grader.plot_numbers",
+        ],
+    ),
     # The confined side and the trusted client that drives it; knows nothing of courses.
     ("sandbox", ["grader.sandbox", "grader.sandbox.*", "grader.executors", "grader.executor_dask"]),
     # What grading starts from: the course, the submissions, the vocabulary of outcomes.
@@ -74,16 +85,9 @@ LAYERS: list[tuple[str, list[str]]] = [
 ]
 
 KNOWN_UPWARD: dict[tuple[str, str], str] = {
-    ("grader.evaluate", "grader.checks.judge"): (
-        "MutantBehaviour and Observations are what a baseline carries, not judging; they belong in evaluate (or plan), "
-        "and judge, plugin, engine, feedback_data, baseline_cache and nbgrader_kernel would import them from there"
-    ),
     ("grader.evaluate", "grader.checks.student_errors"): (
         "describe_error explains a module that raised on import; the catalogue of student exceptions is a leaf "
         "that both evaluation and judging read, and could live beside text_safety"
-    ),
-    ("grader.baseline_cache", "grader.report.records_json"): (
-        "write_text_atomic is file I/O, not reporting: issue 14 moves it to a small I/O module every writer uses"
     ),
     ("grader.commands", "grader.cli_args"): (
         "check_exercise_ids answers a course question (is this an exercise?) and belongs in grader.course.load; "
@@ -109,9 +113,7 @@ MODULES = {_module_name(path): path for path in sorted(PACKAGE.rglob("*.py"))}
 
 def _is_type_checking(node: ast.If) -> bool:
     test = node.test
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
 def _import_nodes(node: ast.AST) -> Iterator[ast.Import | ast.ImportFrom]:
@@ -160,12 +162,7 @@ def layer_of(module: str) -> int:
 
 
 def upward_imports() -> set[tuple[str, str]]:
-    return {
-        (module, imported)
-        for module in MODULES
-        for imported in grader_imports(module)
-        if layer_of(imported) > layer_of(module)
-    }
+    return {(module, imported) for module in MODULES for imported in grader_imports(module) if layer_of(imported) > layer_of(module)}
 
 
 def _circle_through(start: str) -> list[str] | None:

@@ -6,26 +6,14 @@ The pytest items in :mod:`grader.checks.plugin` call this.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from grader.checks.envelope import INTERFERENCE, Interference, check_envelope
 from grader.checks.kinds import JUDGES, CaseContext, CaseVerdict, ReferenceFailed, agreed_hint, import_verdict, signature
 from grader.compare import compare, noting_dtypes
 from grader.course.schema import Tolerance
-from grader.plan import PlannedCheck
+from grader.plan import MutantBehaviour, Observations, PlannedCheck
 from grader.results import CheckResult
-
-Observations = dict[str, dict[str, Any]]
-
-
-@dataclass(frozen=True)
-class MutantBehaviour:
-    """What a declared mutant did on the same probes, and the hint it earns."""
-
-    name: str
-    hint: str
-    observations: Observations
 
 
 def judge_check(

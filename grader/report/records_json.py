@@ -7,48 +7,16 @@ so an interrupted run never leaves a half-written record that a later report wou
 from __future__ import annotations
 
 import json
-import os
-import stat
-import tempfile
 import unicodedata
 from pathlib import Path
 
+from grader.atomic_files import write_text_atomic
 from grader.results import SubmissionResult, submission_from_json
 
 _KEPT_PUNCTUATION = frozenset("-_. ")
 _FALLBACK_STEM = "submission"
 _MAX_STEM_BYTES = 200
 """Most file systems cap a name at 255 bytes; leave room for ``.json`` and the temporary-file affixes."""
-
-
-def write_text_atomic(path: Path, text: str, durable: bool = True) -> None:
-    """Write ``text`` as UTF-8 to ``path`` so readers see the old file or the new one, never half of it.
-
-    The temporary file lives in the same folder because :func:`os.replace` is only atomic
-    within one file system. Newlines are written exactly as given (no translation), so a
-    caller such as the CSV writer controls its own line endings. ``durable`` syncs the
-    data to disk before the rename (several milliseconds), so that a power cut cannot leave an
-    empty file; files that can be rebuilt from others (the HTML pages) skip it.
-    """
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    temp = Path(name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        _keep_mode(path, temp)
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-
-
-def _keep_mode(path: Path, temp: Path) -> None:
-    """Give the new file the old one's permissions; a fresh file keeps ``mkstemp``'s owner-only mode (grades are private)."""
-    if path.exists():
-        os.chmod(temp, stat.S_IMODE(path.stat().st_mode))
 
 
 def safe_file_stem(name: str) -> str:
