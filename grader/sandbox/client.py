@@ -158,7 +158,7 @@ def parse_run(frame: dict[str, Any], stream: bytes, job: Job) -> WorkerRun:
     )
 
 
-def _server_environment() -> dict[str, str]:
+def _server_environment(warm_up: str = "full") -> dict[str, str]:
     """A clean environment: no tokens or secrets of the grader's shell reach the workers."""
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "autograd-grader" / "matplotlib"
     cache.mkdir(parents=True, exist_ok=True)
@@ -175,18 +175,19 @@ def _server_environment() -> dict[str, str]:
         # table entries for the warm template's ~250 MB, so each per-exercise fork copies and frees less.
         "GLIBC_TUNABLES": "glibc.malloc.hugetlb=1",
     }
+    environment["GRADER_WARM_UP"] = warm_up  # see grader.sandbox.forkserver.warm_up
     if "GRADER_ISOLATION" in os.environ:
         environment["GRADER_ISOLATION"] = os.environ["GRADER_ISOLATION"]
     return environment
 
 
-def _spawn_server() -> subprocess.Popen[bytes]:
+def _spawn_server(warm_up: str = "full") -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-I", "-m", "grader.sandbox.forkserver"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=None if os.environ.get("GRADER_DEBUG") else subprocess.DEVNULL,
-        env=_server_environment(),
+        env=_server_environment(warm_up),
         cwd="/",
     )
 
@@ -198,7 +199,7 @@ _PORTABLE_HINT = (
 )
 
 
-def prestart() -> None:
+def prestart(warm_up: str = "full") -> None:
     """Start a fork server now; the next :class:`ForkServer` of this process adopts it.
 
     The CLI calls this before it imports torch itself, so the two imports overlap
@@ -208,7 +209,7 @@ def prestart() -> None:
     if platform_support.requested_level() == platform_support.PORTABLE or not platform_support.fork_server_supported():
         return  # no fork server to start: the portable level spawns a process per exercise
     if _prestarted is None:
-        _prestarted = _spawn_server()
+        _prestarted = _spawn_server(warm_up)
         atexit.register(_close_prestarted)
 
 
@@ -371,4 +372,3 @@ class ForkServer:
             free_slots.append(slot_of.pop(run.job_id))
             in_flight -= 1
             yield run
-
