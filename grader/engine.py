@@ -15,6 +15,7 @@ import contextlib
 import functools
 import itertools
 import json
+import os
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -342,7 +343,7 @@ def _assemble(
         )
     return SubmissionResult(
         submission=submission.name,
-        path=str(submission.path),
+        path=os.fsencode(submission.path).decode("utf-8", "backslashreplace"),  # a folder name may not be UTF-8
         exercises=tuple(exercises),
         seed=seed,
         course=course_id,

@@ -42,6 +42,8 @@ class Evaluation:
     isolation: str = ""
     wall_seconds: float = 0.0
     output: str = ""
+    interfered: bool = False
+    """The module's result lines broke the protocol, so none of its observations were kept."""
 
 
 @dataclass(frozen=True)
@@ -337,6 +339,7 @@ def evaluate_submissions(
                 isolation=outcome.isolation,
                 wall_seconds=outcome.wall,
                 output=outcome.output,
+                interfered=outcome.interfered,
             )
         jobs_left[submission.name] -= 1
         if jobs_left[submission.name] == 0:

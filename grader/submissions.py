@@ -68,6 +68,15 @@ class Submission:
         return sum(len(source.text.encode("utf-8")) for source in self.sources.values() if source is not None and source.text is not None)
 
 
+def display_name(raw: str) -> str:
+    """A folder name as text every output can hold: bytes that are not UTF-8 become ``\\xff`` escapes, then NFC.
+
+    Linux allows any bytes in a name; Python keeps the invalid ones as lone surrogates, which no
+    UTF-8 file (record, gradebook, page) can store, so one such folder would stop the class.
+    """
+    return unicodedata.normalize("NFC", os.fsencode(raw).decode("utf-8", "backslashreplace"))
+
+
 def shown(name: str) -> str:
     """A student's file name as a message shows it: one line, bounded."""
     return one_line(name, _SHOWN_NAME)
@@ -213,7 +222,7 @@ def _read_sources(top: int, root: Path, exercise_ids: list[str]) -> dict[str, So
 def load_submission(folder: Path, exercise_ids: list[str], max_total_bytes: int = DEFAULT_MAX_SUBMISSION_BYTES) -> Submission:
     """One submission folder's sources; a folder that is a link, or a link inside it, is refused, never followed."""
     path = unfollowed(folder)
-    name = unicodedata.normalize("NFC", path.name)
+    name = display_name(path.name)
     try:
         with open_folder(path, f"{shown(path.name)}/") as top:
             sources = _read_sources(top, path, exercise_ids)
@@ -260,6 +269,7 @@ __all__ = [
     "SourceFile",
     "Submission",
     "discover",
+    "display_name",
     "entry_exists",
     "load_submission",
     "open_folder",

@@ -24,7 +24,8 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uf
 
 
 def _is_control(char: str) -> bool:
-    return unicodedata.category(char) == "Cc" or char in _BIDI or char in _LINE_BREAKS
+    """A C0/C1 control, a line break, a bidi control, or a lone surrogate (a byte of a name that is not UTF-8)."""
+    return unicodedata.category(char) in ("Cc", "Cs") or char in _BIDI or char in _LINE_BREAKS
 
 
 def _shown(char: str) -> str:

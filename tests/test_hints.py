@@ -84,3 +84,13 @@ def test_a_result_in_another_dtype_or_right_only_to_float32_gets_a_dtype_hint() 
     hint = _dtype_hint(rounded, want)
     assert hint is not None and hint[1] == "float32_precision"
     assert _dtype_hint(encode(torch.tensor([0.5, 2.0], dtype=torch.float64)), want) is None
+
+
+def test_a_backward_factor_that_changes_with_the_input_is_told_without_a_number() -> None:
+    """GradReverse forgetting lambd: each random lambd gives its own factor, the same at every upstream gradient."""
+    hint = "Your backward is off by a constant factor (same factor at every upstream gradient)."
+    verdicts = [
+        CaseVerdict(False, "differs", hint=hint, diagnosis="constant_factor", factor=k, support=(1.0, 2.0), factor_per_input=True)
+        for k in (2.0, 0.7)
+    ]
+    assert agreed_hint(verdicts, {}, {}) == (hint, "constant_factor")

@@ -38,6 +38,8 @@ SECRET = "ROOT-ONLY-SECRET-9d2b71"
 ESCAPES = "\x1b]0;owned title\x07\x1b]52;c;ZXZpbA==\x07\x1b[2J\x1b[31m"
 ESCAPE_NAME = f"esc{ESCAPES}\u202e"
 NEWLINE_NAME = "new\n[9 of 9] alice: full marks (forged)"
+NOT_UTF8 = os.fsdecode(b"latin1-\xe9l\xe8ve")
+"""A folder name in Latin-1, as an old archive tool writes it: recorded as ``latin1-\\xe9l\\xe8ve``."""
 FORMULA_NAMES = ('=HYPERLINK("evil.example","x")', "+1", "-2", "@SUM(A1)")
 RAISER = f'raise ValueError("{ESCAPES.encode("unicode_escape").decode()}boom\\rFAILED good::square::x")\n'
 
@@ -125,12 +127,14 @@ def folders(tmp_path_factory: pytest.TempPathFactory) -> Run:
         (class_dir / name).mkdir()
     _write(class_dir / ESCAPE_NAME, {"square.py": RAISER})
     (class_dir / NEWLINE_NAME).mkdir()
+    (class_dir / NOT_UTF8).mkdir()
     return _grade(class_dir, base / "out")
 
 
 def test_the_class_is_graded_and_every_entry_has_a_record(folders: Run) -> None:
     assert folders.returncode == 0, folders.stderr[-3000:]
     expected = {"good", "linked_exercises", "linked_entry", "fifo", "a_sparse", "eighteen", ESCAPE_NAME, NEWLINE_NAME, *FORMULA_NAMES}
+    expected.add("latin1-\\xe9l\\xe8ve")
     assert set(folders.records) == expected
     assert _square(folders, "good")["points"] == _square(folders, "good")["max_points"] > 0
 

@@ -113,6 +113,15 @@ def test_a_link_to_another_students_folder_cannot_make_the_class_fail_on_a_dupli
     assert [s.name for s in discover([class_dir], IDS)] == ["alice", "zz"]
 
 
+def test_a_folder_name_that_is_not_utf8_is_named_by_its_escaped_bytes(tmp_path: Path) -> None:
+    class_dir = tmp_path / "class"
+    class_dir.mkdir()
+    (class_dir / os.fsdecode(b"latin1-\xe9l\xe8ve")).mkdir()
+    (submission,) = discover([class_dir], IDS)
+    assert submission.name == "latin1-\\xe9l\\xe8ve"
+    submission.name.encode("utf-8")  # every record, gradebook and page can hold it
+
+
 def test_a_fifo_named_like_an_exercise_is_refused_without_blocking(tmp_path: Path) -> None:
     student = _folder(tmp_path, "class/mallory", {"chain_rule.py": "x = 1\n"})
     os.mkfifo(student / "square.py")

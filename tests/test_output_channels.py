@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import subprocess
+import sys
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -130,3 +134,21 @@ def test_the_pytest_report_lists_a_hostile_name_and_message_as_text_on_one_line(
     _assert_inert(reporter.text)
     failures = [line for line in reporter.text.splitlines() if line.startswith("FAILED")]
     assert len(failures) == 1 and failures[0].startswith("FAILED mallory\\x1b]0;owned title"), reporter.text
+
+
+def test_a_byte_that_is_not_utf8_is_shown_as_an_escape_not_a_crash() -> None:
+    assert one_line("bad\udcffname") == "bad\\udcffname"
+    printable_lines("bad\udcffname\n").encode("utf-8")
+
+
+def test_an_error_quoting_a_name_shows_its_markup_and_escapes_as_text(tmp_path: Path) -> None:
+    class_dir = tmp_path / "class"
+    composed = "[red]Zo\u00eb\x1b[2J"
+    for name in (composed, unicodedata.normalize("NFD", composed)):  # one name twice: `grade run` refuses to start
+        (class_dir / name).mkdir(parents=True)
+    repo = Path(__file__).resolve().parents[1]
+    command = [sys.executable, "-m", "grader.cli", "--course", str(repo), "run", str(class_dir), "--out", str(tmp_path / "out")]
+    completed = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "300"})
+    assert completed.returncode == 2, completed.stderr[-2000:]
+    assert "two submissions share the name '[red]Zoë\\x1b[2J'" in completed.stderr
+    _assert_inert(completed.stderr)

@@ -7,6 +7,7 @@ hostile module process could write them on its result pipe.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -163,3 +164,25 @@ def test_a_job_whose_supervisor_died_blames_the_module_it_was_running() -> None:
     assert [m.name for m in run.modules] == ["a", "b"]
     assert run.modules[0].completed and not run.modules[1].completed
     assert run.modules[1].signal == 9 and run.stopped_in == 1 and not run.said_done
+
+
+def test_a_job_the_dispatcher_cannot_start_fails_alone_with_its_reason(tmp_path: Path) -> None:
+    import io
+    import socket
+
+    from grader.sandbox.forkserver import Dispatcher
+
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    with ours, theirs:
+        dispatcher = Dispatcher("process", ours)
+        dispatcher.out = io.BytesIO()  # type: ignore[assignment]
+        missing = tmp_path / "gone" / "request.json"
+        dispatcher._start({"job": 5, "request": str(missing), "modules": 1, "time_limit": 1.0, "max_output": 1024})
+        dispatcher._check_jobs()
+    assert not dispatcher.jobs
+    sent = io.BytesIO(dispatcher.out.getvalue())
+    frame = protocol.read_frame(sent)
+    stream = protocol.read_raw_frame(sent)
+    assert frame is not None and stream is not None and frame["event"] == "finished"
+    run = parse_run(frame, stream, Job(5, {}, (Module("a", [], 1.0),), {}))
+    assert run.status == "sandbox_error" and run.sandbox_message is not None and "FileNotFoundError" in run.sandbox_message

@@ -166,3 +166,39 @@ def test_a_submission_whose_sandbox_cannot_be_set_up_costs_only_itself(server: F
     assert failed.sandbox_message is not None and "unsafe file name" in failed.sandbox_message
     (graded,) = results[healthy.job_id]
     assert graded.completed and answered(graded) == [2.0, 3.0]
+
+
+def test_a_module_holds_no_descriptor_of_the_supervisor_and_cannot_reach_its_descriptors(server: ForkServer) -> None:
+    snoop = (
+        "import os\n"
+        "def answer(x):\n"
+        "    mine = sorted(int(fd) for fd in os.listdir('/proc/self/fd'))\n"
+        "    mine = [fd for fd in mine if os.path.exists(f'/proc/self/fd/{fd}')]\n"
+        "    reached = []\n"
+        "    try:\n"
+        "        theirs = os.listdir(f'/proc/{os.getppid()}/fd')\n"
+        "    except PermissionError:\n"
+        "        theirs = []\n"
+        "    for fd in theirs:\n"
+        "        try:\n"
+        "            os.close(os.open(f'/proc/{os.getppid()}/fd/{fd}', os.O_WRONLY))\n"
+        "            reached.append(fd)\n"
+        "        except OSError:\n"
+        "            pass\n"
+        "    return mine + [not reached]\n"
+    )
+    outcomes = grade(server, {"snoop": snoop}, (module("snoop"),))
+    observed = outcomes["snoop"].observations["call-1.0"]["calls"][0]["value"]
+    assert [item["value"] for item in observed["items"]] == [0, 1, 2, 3, True], observed
+
+
+def test_a_module_that_kills_its_supervisor_costs_no_other_module_or_submission(server: ForkServer) -> None:
+    """At the namespace levels the signal cannot reach the supervisor; at ``process`` it ends the job (fail closed)."""
+    killer = "import os, signal, time\nos.kill(os.getppid(), signal.SIGKILL)\ntime.sleep(1)\n" + ANSWER
+    attacker = Job(1, {"killer.py": killer, "after.py": ANSWER}, (module("killer"), module("after")), LIMITS)
+    bystander = Job(2, {"first.py": ANSWER}, (module("first"),), LIMITS)
+    results = {job_id: {o.name: o for o in outcomes} for job_id, outcomes in run_jobs(server, [attacker, bystander])}
+    killed = results[attacker.job_id]["killer"]
+    assert (killed.completed and answered(killed) == [2.0, 3.0]) or (not killed.completed and killed.observations == {}), killed
+    assert results[attacker.job_id]["after"].completed and answered(results[attacker.job_id]["after"]) == [2.0, 3.0]
+    assert results[bystander.job_id]["first"].completed

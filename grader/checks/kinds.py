@@ -153,13 +153,13 @@ def _dtype_hint(actual: dict[str, Any], expected: dict[str, Any]) -> tuple[str, 
             f"(convert the inputs with .to(torch.{want_dtype}) before the arithmetic, not only the result).",
             "dtype",
         )
-    if want_dtype != "float64":
+    if want_dtype != "float64" or actual.get("type") != expected.get("type"):  # a tuple around the right tensor is no rounding
         return None
     try:
         got, want = flat_numbers(actual), flat_numbers(expected)
     except (KeyError, ValueError, TypeError, WireError):
         return None
-    if got is None or want is None:
+    if got is None or want is None or np.array_equal(got, want):
         return None
     if got.shape == want.shape and got.size and np.allclose(got, want, rtol=FLOAT32_AGREEMENT.rtol, atol=FLOAT32_AGREEMENT.atol):
         return (

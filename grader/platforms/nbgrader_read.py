@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from grader.submissions import (
     Refused,
     SourceFile,
     Submission,
+    display_name,
     open_folder,
     read_regular,
     refused_submission,
@@ -112,7 +112,7 @@ def read_submission(
     (to a root-only file, to another student's notebook) is refused, not read.
     """
     path = unfollowed(folder)
-    student = name or unicodedata.normalize("NFC", path.parent.name)
+    student = name or display_name(path.parent.name)
     try:
         with open_folder(path, f"{shown(path.name)}/") as opened:
             names = _notebooks(opened)
@@ -189,7 +189,7 @@ def discover(
         folder = student / assignment
         if student.name.startswith(".") or not folder.is_dir():
             continue
-        name = unicodedata.normalize("NFC", student.name)
+        name = display_name(student.name)
         if student.is_symlink():
             problem = f"submitted/{shown(student.name)} is a symbolic link, not a student's folder: nothing in it was read"
             found.append(refused_submission(name, folder, exercise_ids, problem))

@@ -52,9 +52,11 @@ GRACE = 0.5
 """Seconds to wait for a job's stream to close after its first process was reaped."""
 WARM_UP_ENV = "GRADER_WARM_UP"
 """``full`` (the default) or ``light``: how much the template imports and runs before it is ready (see :func:`warm_up`)."""
+EXIT_NOT_STARTED = 70
+"""The exit code recorded for a job whose process could not be started."""
 TEMPLATE_MESSAGE = struct.Struct(">cqq")
 """Dispatcher <-> template: ``F`` (fork a job; two descriptors attached), ``R`` (warm and ready),
-``S`` pid (started; its pidfd attached), ``E`` pid status (exited)."""
+``S`` pid (started; its pidfd attached; pid 0 when the fork failed), ``E`` pid status (exited)."""
 
 
 @dataclass
@@ -131,27 +133,44 @@ class Dispatcher:
 
     def _start(self, request: dict[str, Any]) -> None:
         """Hand the template the job's spool file and stream pipe; the job's process reads the request itself."""
-        request_fd = os.open(str(request["request"]), os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-        stream_r, stream_w = os.pipe()
         started = time.monotonic()
         modules = int(request["modules"])
         job = RunningJob(
             job_id=int(request["job"]),
-            stream_fd=stream_r,
+            stream_fd=-1,
             modules=modules,
             deadline=started + float(request["time_limit"]) + SETUP_MARGIN,
             started=started,
             max_stream=modules * (protocol.MAX_RESULT_BYTES + int(request["max_output"]) + 4096) + 65536,
         )
+        self.jobs[job.job_id] = job
+        try:
+            request_fd = os.open(str(request["request"]), os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            try:
+                stream_r, stream_w = os.pipe()
+            except OSError:
+                os.close(request_fd)
+                raise
+        except OSError as error:  # this job cannot start (its spool is gone, no descriptors left): it alone fails
+            self._fail_to_start(job, error)
+            return
         try:
             socket.send_fds(self.template, [TEMPLATE_MESSAGE.pack(b"F", 0, 0)], [request_fd, stream_w])
         finally:
             os.close(request_fd)
             os.close(stream_w)
+        job.stream_fd = stream_r
         os.set_blocking(stream_r, False)
         self.selector.register(stream_r, selectors.EVENT_READ, job)
         self.awaiting_pid.append(job)
-        self.jobs[job.job_id] = job
+
+    @staticmethod
+    def _fail_to_start(job: RunningJob, error: BaseException) -> None:
+        message = protocol.cap_text(f"{type(error).__name__}: {error}", 2000)
+        job.stream += protocol.json_frame({"event": protocol.EVENT_SANDBOX_ERROR, "message": message})
+        job.stream_open = False
+        job.exit_status = EXIT_NOT_STARTED << 8
+        job.reaped_at = time.monotonic()
 
     def _read_template(self) -> None:
         message, fds, _, _ = socket.recv_fds(self.template, TEMPLATE_MESSAGE.size, 1)
@@ -160,6 +179,10 @@ class Dispatcher:
         kind, pid, status = TEMPLATE_MESSAGE.unpack(message)
         if kind == b"S":
             job = self.awaiting_pid.popleft()
+            if pid <= 0:  # the template could not fork it, and said why on the job's stream
+                job.exit_status = EXIT_NOT_STARTED << 8
+                job.reaped_at = time.monotonic()
+                return
             job.pid = pid
             job.pidfd = fds[0] if fds else None
             if job.status is not None:
@@ -285,7 +308,16 @@ def _fork_job(control: socket.socket, level: str, jobs: set[int], wake: tuple[in
         for fd in fds:
             os.close(fd)
         return
-    pid = os.fork()
+    try:
+        pid = os.fork()
+    except OSError as error:  # this job alone fails; the template and every other job go on
+        message = protocol.json_frame({"event": protocol.EVENT_SANDBOX_ERROR, "message": f"fork failed: {error.strerror}"})
+        with contextlib.suppress(OSError):
+            os.write(fds[1], message)
+        for fd in fds:
+            os.close(fd)
+        control.send(TEMPLATE_MESSAGE.pack(b"S", 0, 0))
+        return
     if pid == 0:
         signal.set_wakeup_fd(-1)
         control.close()

@@ -1,4 +1,12 @@
-"""Confinement of one worker: namespaces, a whitelisted filesystem, limits.
+"""Confinement of one submission: namespaces, a whitelisted filesystem, limits.
+
+Three steps, each in its own process (see :mod:`grader.sandbox.supervisor`):
+:func:`confine_job` (namespaces and the tmpfs root, sized from the submission
+by :func:`root_size_for`), once per submission; :func:`confine_supervisor`
+(chroot, the unprivileged uid, not dumpable) in the supervisor that forks the
+module processes; :func:`confine_module` (rlimits with the module's own CPU
+time, no capabilities) in each module's fresh process, before any student
+import.
 
 Levels, strongest first (the level used is recorded in every result):
 
@@ -11,7 +19,8 @@ Levels, strongest first (the level used is recorded in every result):
     namespace's first process kills every process the student started.
 ``userns``
     Linux without root but with user namespaces: the same view of the
-    filesystem and the same namespaces, without the uid change.
+    filesystem and the same namespaces, without the uid change; module
+    processes run as the namespace's uid 0 with every capability dropped.
 ``process``
     Elsewhere: a separate process in its own session with rlimits only. It can
     read what the grader's user can read and reach the network; the README
@@ -51,6 +60,12 @@ MS_PRIVATE = 1 << 18
 
 PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
+PR_CAPBSET_DROP = 24
+PR_SET_SECUREBITS = 28
+PR_SET_NO_NEW_PRIVS = 38
+SECBIT_NOROOT = 1
+SECBIT_NOROOT_LOCKED = 2
+CAPABILITY_VERSION_3 = 0x20080522
 PR_SET_CHILD_SUBREAPER = 36
 
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
@@ -242,6 +257,25 @@ def dumpable() -> None:
         _check(_libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "prctl")
 
 
+def drop_capabilities() -> None:
+    """A module process that runs as uid 0 (``userns``, or ``process`` under root) gives up every capability.
+
+    Without ``CAP_SYS_PTRACE`` it cannot read the non-dumpable supervisor's
+    descriptors or memory, although it shares its uid; the bounding set and
+    ``SECBIT_NOROOT`` keep ``execve`` from handing the capabilities back.
+    """
+    if not sys.platform.startswith("linux") or os.geteuid() != 0:
+        return
+    _check(_libc.prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED, 0, 0, 0), "prctl")
+    for capability in range(64):
+        if _libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            break  # past the last capability this kernel knows
+    header = (ctypes.c_uint32 * 2)(CAPABILITY_VERSION_3, 0)
+    data = (ctypes.c_uint32 * 6)()
+    _check(_libc.capset(header, data), "capset")
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl")
+
+
 def apply_limits(confinement: Confinement, processes: bool, time_limit: float | None = None) -> None:
     """rlimits: memory relative to the warm interpreter's size, CPU time, files, output."""
     cpu = int(confinement.time_limit if time_limit is None else time_limit) + 1
@@ -328,7 +362,9 @@ def confine_module(confinement: Confinement, time_limit: float) -> None:
     if confinement.level == "process":
         os.setsid()  # its own process group, so the supervisor can end everything the module started
     dumpable()
-    apply_limits(confinement, processes=confinement.level == "namespaces" or os.geteuid() != 0, time_limit=time_limit)
+    processes = confinement.level == "namespaces" or os.geteuid() != 0
+    apply_limits(confinement, processes=processes, time_limit=time_limit)
+    drop_capabilities()
 
 
 def submission_path(confinement: Confinement, file_name: str) -> str:
