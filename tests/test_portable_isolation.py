@@ -139,6 +139,25 @@ def test_without_a_fork_server_a_students_check_falls_back_to_portable(monkeypat
         assert server.level == "portable"
 
 
+def _server_that_dies(warm_up: str = "full") -> subprocess.Popen[bytes]:
+    """A stand-in for a fork server that cannot start here (it exits before saying it is ready)."""
+    return subprocess.Popen([sys.executable, "-c", "pass"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+
+def test_a_fork_server_that_fails_to_start_sends_a_check_to_portable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(client, "_spawn_server", _server_that_dies)
+    monkeypatch.delenv(platform_support.ISOLATION_ENV, raising=False)
+    with client.ForkServer(fallback=True) as server:
+        assert server.level == "portable"
+
+
+def test_a_fork_server_that_fails_to_start_stops_a_class_run_with_the_opt_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(client, "_spawn_server", _server_that_dies)
+    monkeypatch.delenv(platform_support.ISOLATION_ENV, raising=False)
+    with pytest.raises(SandboxError, match=r"did not start.*--isolation portable"), client.ForkServer(fallback=False):
+        pass
+
+
 def test_an_unknown_level_in_the_environment_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(platform_support.ISOLATION_ENV, "chroot")
     with pytest.raises(SandboxError, match="expected auto or one of"), client.ForkServer():
