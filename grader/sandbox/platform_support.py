@@ -87,8 +87,8 @@ def limit_self(time_limit: float, memory_limit_mb: int, max_processes: int) -> N
     """rlimits on this (portable worker) process where the ``resource`` module exists (not on Windows).
 
     CPU time, no core dumps, bounded files; address space on Linux only (macOS
-    does not enforce it and refuses most values); processes when not root
-    (root is exempt from RLIMIT_NPROC, and the count is per user).
+    does not enforce it and refuses most values); processes on Linux when not root
+    (root is exempt from RLIMIT_NPROC, and the count covers every process of the user).
     """
     try:
         import resource
@@ -101,9 +101,9 @@ def limit_self(time_limit: float, memory_limit_mb: int, max_processes: int) -> N
     if sys.platform.startswith("linux"):
         budget = _virtual_memory_bytes() + memory_limit_mb * 1024 * 1024
         _set(resource, "RLIMIT_AS", budget, budget)
-    if hasattr(os, "geteuid") and os.geteuid() != 0:
-        allowed = max_processes + _processes_of_user()
-        _set(resource, "RLIMIT_NPROC", allowed, allowed)
+    running = _processes_of_user()
+    if running is not None and os.geteuid() != 0:
+        _set(resource, "RLIMIT_NPROC", max_processes + running, max_processes + running)
 
 
 def _set(resource: Any, name: str, soft: int, hard: int) -> None:
@@ -128,12 +128,16 @@ def _virtual_memory_bytes() -> int:
     return 0
 
 
-def _processes_of_user() -> int:
-    """RLIMIT_NPROC counts every process of the user: the ones running already must not be refused."""
-    with contextlib.suppress(OSError):
-        uid = os.geteuid()
-        return sum(1 for entry in os.listdir("/proc") if entry.isdigit() and _owner(entry) == uid)
-    return 64
+def _processes_of_user() -> int | None:
+    """How many processes this user runs (RLIMIT_NPROC counts them all); None without a Linux ``/proc`` (no limit then)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return None
+    uid = os.geteuid()
+    return sum(1 for entry in entries if entry.isdigit() and _owner(entry) == uid)
 
 
 def _owner(pid: str) -> int | None:
