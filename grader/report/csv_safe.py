@@ -7,12 +7,13 @@ makes it text. Numbers we write ourselves never pass through here.
 
 from __future__ import annotations
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from grader.text_safety import csv_cell
 
 
 def neutralised(cell: str) -> str:
-    """``cell`` with a leading quote when a spreadsheet would otherwise evaluate it."""
-    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
+    """``cell`` with a leading quote when a spreadsheet would otherwise evaluate it (one rule for every CSV:
+    :func:`grader.text_safety.csv_cell`, which also covers a leading newline and the full-width forms)."""
+    return csv_cell(cell)
 
 
 __all__ = ["neutralised"]
