@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -156,7 +156,6 @@ def run_portable_job(job: Job) -> WorkerRun:
     started = time.monotonic()
     folder = Path(tempfile.mkdtemp(prefix="grader-portable-"))
     stream = bytearray()
-    status = "exited"
     try:
         try:
             _write_files(folder / "submission", job.files)
@@ -174,7 +173,7 @@ def run_portable_job(job: Job) -> WorkerRun:
         shutil.rmtree(folder, ignore_errors=True)
     frame = {
         "job": job.job_id,
-        "status": status,
+        "status": "exited",  # how each module ended is in its own header; the job itself has no process
         "exit_code": 0,
         "signal": None,
         "wall": round(time.monotonic() - started, 4),
@@ -193,7 +192,7 @@ class PortableRunner:
     def run(self, jobs: Iterable[Job]) -> Iterator[WorkerRun]:
         with ThreadPoolExecutor(max_workers=max(1, self.parallel), thread_name_prefix="grader-portable") as pool:
             pending = [pool.submit(run_portable_job, job) for job in jobs]
-            for future in pending:
+            for future in as_completed(pending):
                 yield future.result()
 
 
