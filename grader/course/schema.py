@@ -74,7 +74,7 @@ class Limits(_Strict):
         default=1024,
         ge=1,
         le=1048576,
-        description="stdout+stderr kept per exercise (first and last lines shown); more is dropped, the exercise stopped only past 16 times this",
+        description="stdout+stderr kept per exercise; more is dropped, and the exercise is stopped only past 16 times this",
     )
 
 
