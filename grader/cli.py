@@ -311,8 +311,8 @@ def _run(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> in
     return EXIT_OK
 
 
+__all__ = ["main"]
+
+
 if __name__ == "__main__":
     sys.exit(main())
-
-
-__all__ = ["main"]

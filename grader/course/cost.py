@@ -123,8 +123,8 @@ def _main() -> None:
     print(json.dumps(costs), flush=True)
 
 
+__all__ = ["budget_verdicts", "reference_cpu_ms"]
+
+
 if __name__ == "__main__":
     _main()
-
-
-__all__ = ["budget_verdicts", "reference_cpu_ms"]

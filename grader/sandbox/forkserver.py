@@ -465,8 +465,8 @@ def main() -> None:
     os._exit(0)
 
 
+__all__ = ["Dispatcher", "main", "template_main", "warm_up"]
+
+
 if __name__ == "__main__":
     main()
-
-
-__all__ = ["Dispatcher", "main", "template_main", "warm_up"]

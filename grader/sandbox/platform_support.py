@@ -154,3 +154,18 @@ def strongest_level() -> str:
     from grader.sandbox.isolation import namespaces_available
 
     return namespaces_available()
+
+
+__all__ = [
+    "FORK_SERVER_LEVELS",
+    "ISOLATION_ENV",
+    "LEVELS",
+    "PORTABLE",
+    "fork_server_supported",
+    "kill_tree",
+    "limit_self",
+    "popen_options",
+    "requested_level",
+    "strongest_level",
+    "worker_environment",
+]

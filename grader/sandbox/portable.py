@@ -223,5 +223,8 @@ def main() -> None:
     os._exit(0)  # the worker flushed the student's output; skip a teardown student objects could hang
 
 
+__all__ = ["PortableRunner", "main", "run_portable_job"]
+
+
 if __name__ == "__main__":
     main()
