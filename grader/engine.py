@@ -132,7 +132,8 @@ class _Seeds:
 
     def plan(self, seed: int | None) -> Plan:
         if seed not in self.plans:
-            plan = build_plan(self.loaded.course, seed, self.options.visible_only, self.options.time_limit)
+            solutions = None if self.loaded.course.released else self.loaded.root / "solutions"  # names the inputs in hints
+            plan = build_plan(self.loaded.course, seed, self.options.visible_only, self.options.time_limit, solutions)
             self.plans[seed] = _select(plan, self.options.exercises)
         return self.plans[seed]
 
