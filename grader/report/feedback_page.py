@@ -21,7 +21,7 @@ from grader.report.class_stats import status_words
 from grader.report.gradebook_csv import format_points
 from grader.report.html import Image, render
 from grader.report.plots import PlotCache
-from grader.results import CheckResult, ExerciseResult, SubmissionResult
+from grader.results import CheckResult, ExerciseResult, SubmissionResult, passing_note
 
 OUTPUT_LINES = 40
 """Printed output shown per exercise; the record keeps more, the page stays readable."""
@@ -70,6 +70,8 @@ class ExerciseView:
     plot: PlotView | None
     traceback: dict[str, Any] | None
     output: str
+    note: str = ""
+    """One muted line about a passed check (a value accepted in another dtype), once per exercise."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,7 @@ def _exercise(exercise: ExerciseResult, title: str, index: int, plots: PlotCache
         plot=None if exercise.status in _NO_PLOT or exercise.plot is None else _plot(exercise.plot, plots),
         traceback=_traceback(exercise.traceback),
         output="\n".join(exercise.output.splitlines()[-OUTPUT_LINES:]),
+        note=passing_note(checks),
     )
 
 

@@ -24,7 +24,7 @@ from rich.text import Text
 
 from grader.printed_output import clip_output
 from grader.report.gradebook_csv import format_points
-from grader.results import CheckResult, ExerciseResult, SubmissionResult
+from grader.results import CheckResult, ExerciseResult, SubmissionResult, passing_note
 from grader.text_safety import one_line
 
 _STATUS_WORDS = {
@@ -159,6 +159,9 @@ def _render_exercise(exercise: ExerciseResult, console: Console, title: str, fol
     width = max((len(_clean(console, c.name)) for c in visible), default=0)
     for check in visible:
         console.print(_check_line(check, exercise, console, width), soft_wrap=True)
+    note = passing_note(visible)
+    if note:
+        console.print(Text.assemble("  ", ("Note: ", "dim"), (_clean(console, note), "dim")), soft_wrap=True)
     hints = list(dict.fromkeys(_clean(console, c.hint) for c in visible if c.hint and not c.passed))
     for hint in hints:
         console.print(Text.assemble("  ", ("Hint: ", "bold cyan"), (hint, "cyan")), soft_wrap=True)
