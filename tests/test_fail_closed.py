@@ -362,3 +362,7 @@ def test_a_forged_record_deep_inside_a_value_is_interference(plan: Plan, forge: 
     for observation in student.values():
         _forge_first_value(forge)(observation)
     assert_interference(judge_check(planned, student, reference_wrapped, (), exercise_plan.tolerances, None))
+
+
+def test_a_forged_output_of_a_gradient_check_is_interference(plan: Plan) -> None:
+    assert_interference(judged(plan, "custom_square", "gradcheck_fixed", lambda o: o.update(output={"type": "list"})))

@@ -97,6 +97,8 @@ def _records(value: object, count: int, what: str) -> None:
 
 TENSOR_ITEMSIZE = {name: torch.empty((), dtype=dtype).element_size() for name, dtype in TENSOR_DTYPES.items()}
 ARRAY_ITEMSIZE = {name: np.dtype(name).itemsize for name in ARRAY_DTYPES}
+MAX_RANK = 16
+"""As many dimensions as the trusted side decodes (``grader.sandbox.wire``)."""
 BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 SCALARS: dict[str, tuple[type, ...]] = {"bool": (bool,), "int": (int,), "str": (str,), "float": (float, int, type(None))}
 
@@ -134,7 +136,7 @@ def _check_bytes(record: dict[str, Any], itemsize: int | None) -> None:
     """A tensor or array record whose base64 data is exactly as long as its dtype and shape make it."""
     count = _numel(record)
     data = record.get("data")
-    if itemsize is None or count is None or count > MAX_ELEMENTS or type(data) is not str:
+    if itemsize is None or count is None or count > MAX_ELEMENTS or len(record["shape"]) > MAX_RANK or type(data) is not str:
         raise Interference("a tensor record with an unknown dtype, a malformed shape or no data")
     if len(data) != 4 * math.ceil(count * itemsize / 3) or not BASE64.fullmatch(data):
         raise Interference("a tensor record whose bytes do not match its shape")
@@ -238,6 +240,7 @@ def _apply(probe: dict[str, Any], observation: Any) -> None:
 def _jacobian(probe: dict[str, Any], observation: Any) -> None:
     inputs = probe["inputs"]
     _keys(observation, frozenset({"output", "rows", "shifted", "zero_upstream"}))
+    _records([observation["output"]], 1, "outputs")
     rows = _numel(observation["output"])  # None: forward returned what the wire cannot carry, the judge says so
     if type(observation["rows"]) is not list:
         raise Interference("Jacobian rows that are not a list")
