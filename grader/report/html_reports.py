@@ -72,7 +72,8 @@ def write_reports(out_dir: Path, loaded: LoadedCourse) -> ReportFiles:
     for result in results:
         path = feedback_dir / f"{stems[result.submission]}.html"
         try:
-            write_text_atomic(path, render_feedback(feedback_page(result, loaded.course.title, titles, plots)), durable=False)
+            feedback = feedback_page(result, loaded.course.title, titles, plots, course_seed=loaded.course.seed)
+            write_text_atomic(path, render_feedback(feedback), durable=False)
         except Exception as error:  # one odd record (hand-edited, from another version) must not cost the class its dashboard
             unreadable.append(
                 f"the feedback page of {result.submission!r} could not be written ({type(error).__name__}: {str(error)[:200]})"
