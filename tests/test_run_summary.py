@@ -95,3 +95,15 @@ def test_the_summary_names_ungradable_exercises_per_row_and_counts_submissions_i
     text = console.export_text()
     assert "square: timeout" in _row(text, NAMES[0])
     assert "1 submission," in text
+
+
+def test_a_submission_missing_most_files_gets_a_short_note_grouped_by_why() -> None:
+    statuses = ["missing"] * 16 + ["syntax_error", "graded"]
+    exercises = tuple(_exercise(e, 0.0, status) for e, status in zip(EXERCISES, statuses, strict=True))
+    console = Console(record=True, width=80, force_terminal=False, file=io.StringIO())
+    submission = SubmissionResult(submission="partial", path="/subs/partial", exercises=exercises)
+    render_class_summary([submission], EXERCISES, console, outputs=OUTPUTS)
+    text = " ".join(console.export_text().split())
+    assert "file missing: 16 exercises" in text
+    assert "inplace_function: syntax error" in text
+    assert "square: file missing" not in text

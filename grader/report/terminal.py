@@ -288,11 +288,19 @@ def _summary_row(result: SubmissionResult, exercise_ids: list[str], console: Con
     return cells
 
 
+LISTED_PER_NOTE = 3
+"""A note names at most this many exercises; a longer group is counted (the gradebook has them all)."""
+
+
 def _row_notes(exercise_ids: list[str], exercises: list[ExerciseResult | None]) -> str:
+    """The exercises that were not graded, grouped by why: "file missing: 12 exercises; grid_derivative: syntax error"."""
+    groups: dict[str, list[str]] = {}
+    for exercise_id, exercise in zip(exercise_ids, exercises, strict=True):
+        if exercise is None or exercise.status != "graded":
+            groups.setdefault(_NO_RESULT if exercise is None else _status_words(exercise.status), []).append(exercise_id)
     notes = [
-        f"{exercise_id}: {_NO_RESULT if exercise is None else _status_words(exercise.status)}"
-        for exercise_id, exercise in zip(exercise_ids, exercises, strict=True)
-        if exercise is None or exercise.status != "graded"
+        f"{', '.join(ids)}: {why}" if len(ids) <= LISTED_PER_NOTE else f"{why}: {len(ids)} exercises"
+        for why, ids in groups.items()
     ]
     return "; ".join(notes)
 
