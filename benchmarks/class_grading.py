@@ -296,6 +296,8 @@ class Floor:
     modules: int
     by_exercise: dict[str, float]
     """Exercise id -> CPU seconds of its modules, summed over the class."""
+    process_cpu: float
+    """CPU seconds of the floor's whole process: ``cpu`` plus starting Python and the template's warm-up imports."""
 
 
 FLOOR_EXCLUDED = "the hostile files (the endless loop and the segfault) are left out of the floor"
@@ -338,6 +340,7 @@ def run_floor(modules: list[dict[str, Any]], work: Path, time_limit: float) -> F
     jobs.write_text(json.dumps(modules), encoding="utf-8")
     deadline = 120 + len(modules) * time_limit
     command = [sys.executable, str(Path(__file__).resolve()), "--floor-child", str(jobs), str(result)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         _, errors = child.communicate(timeout=deadline)
@@ -347,8 +350,10 @@ def run_floor(modules: list[dict[str, Any]], work: Path, time_limit: float) -> F
         return f"the in-process floor did not finish within {deadline:.0f} s"
     if child.returncode != 0 or not result.is_file():
         return f"the in-process floor failed ({child.returncode}): {errors[-1500:]}"
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    process_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     numbers = json.loads(result.read_text(encoding="utf-8"))
-    return Floor(numbers["cpu"], numbers["wall"], numbers["modules"], numbers["by_exercise"])
+    return Floor(numbers["cpu"], numbers["wall"], numbers["modules"], numbers["by_exercise"], process_cpu)
 
 
 def floor_child(jobs: Path, result: Path) -> None:
@@ -455,7 +460,7 @@ def report_floor(floor: Floor | str, ours: Measured, hostile: int, time_limit: f
     """Print the floor beside the real run and the grader's overhead above it (CPU, the fair comparison across --jobs)."""
     if isinstance(floor, str):
         print(f"in-process floor unavailable: {floor}")
-        return {"floor_cpu_s": None, "floor_wall_s": None, "overhead_pct": None}
+        return {"floor_cpu_s": None, "floor_wall_s": None, "overhead_pct": None, "floor_process_cpu_s": None}
     # The endless loop spends its whole time limit in grade run and is not in the floor; the segfault costs ~nothing.
     hostile_cpu = time_limit if hostile else 0.0
     overhead = 100 * (ours.cpu - hostile_cpu - floor.cpu) / floor.cpu if floor.cpu > 0 else float("nan")
@@ -465,12 +470,14 @@ def report_floor(floor: Floor | str, ours: Measured, hostile: int, time_limit: f
     print(f"  CPU {floor.cpu:.1f} s, wall {floor.wall:.1f} s (grade run: CPU {ours.cpu:.1f} s, wall {ours.wall:.1f} s)")
     print(f"floor CPU by exercise: {shares}")
     allowance = f", less the hostile loop's {hostile_cpu:g} s time limit" if hostile_cpu else ""
+    print(f"  the floor's process, with starting Python and the template's warm-up imports: CPU {floor.process_cpu:.1f} s")
     print(f"grader overhead above the floor: {overhead:.0f}% of CPU (grade run{allowance}, vs the floor; goal < 15%)")
     return {
         "floor_cpu_s": round(floor.cpu, 2),
         "floor_wall_s": round(floor.wall, 2),
         "floor_modules": floor.modules,
         "overhead_pct": round(overhead, 1),
+        "floor_process_cpu_s": round(floor.process_cpu, 2),
     }
 
 
