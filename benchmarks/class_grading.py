@@ -1,16 +1,17 @@
-"""Grade a synthetic class of N students with the real ``grade run``: wall time, ms per submission, peak memory.
+"""Grade a synthetic class of N students with the real ``grade run``: time, memory, the in-process floor, nbgrader.
 
     .venv/bin/python benchmarks/class_grading.py --students 200
-    .venv/bin/python benchmarks/class_grading.py --students 50 --vs-nbgrader 10
+    .venv/bin/python benchmarks/class_grading.py --students 200 --vs-nbgrader 10
 
 The class is generated for whatever exercises ``course.yaml`` has: for each student and
 exercise, a file drawn (seeded, so two runs grade the same class) from the reference
 solution, the course's catalogued mistakes (``mutants/<exercise>/*.py``), the sample class's
 versions (``examples/class/*/<exercise>.py``: the tutorials' bugs and typical mistakes), the
-untouched stub, or nothing (a missing file). Two students are hostile but bounded: one loops
-forever at import (hits ``--time-limit``), one crashes the interpreter (a segfault). Every
-file handed in ends with a comment line naming its student, so no two students' files are
-identical, as in a real class: no shortcut keyed on file contents can profit from the pool.
+untouched stub, or nothing (a missing file). From 10 students on, two are hostile but
+bounded: one loops forever at import (hits ``--time-limit``), one crashes the interpreter (a
+segfault). Every file handed in ends with a comment line naming its student, so no two
+students' files are identical, as in a real class: no shortcut keyed on file contents can
+profit from the pool.
 
 The trusted reference values (every solution and mutant run in the sandbox) are cached per
 course (:mod:`grader.baseline_cache`). By default the timed run is the steady state an
@@ -19,15 +20,41 @@ graded twice, untimed (cold, then warm), and the difference is printed as the co
 cost. ``--cold`` deletes this course's cache entry first, so the timed run pays it.
 Either way the output says whether the timed run's reference values came from the cache.
 
-Peak memory is the largest sum of resident set sizes over the grader's whole process tree
-(the grader, its fork server and every worker), sampled every 20 ms. Forked workers share
-most pages with the fork server and RSS counts them in each, so this is an upper bound;
-the proportional set size (PSS, shared pages split between sharers) is printed too.
+Time: the wall time of ``grade run`` and the user + system CPU time of its whole process
+tree. Memory is sampled every 20 ms over the same tree, found by parent pid from ``grade
+run``: the trusted process, the fork server's dispatcher and pristine warm template, and
+for each submission its job process, its confined supervisor and the fresh process of the
+exercise it is running (:mod:`grader.sandbox.forkserver`, :mod:`grader.sandbox.supervisor`).
+The peak of the summed proportional set size (PSS: pages shared between forks split between
+their sharers) is the memory figure; the summed RSS counts every shared page once per
+process and is an upper bound. The most processes seen at once, and the peak PSS in each
+quarter of the run, are printed too: memory that is flat in N shows as four close numbers,
+and as the same peak at every N.
+
+The in-process floor: the same probes ``grade run`` sends, for the same submissions
+(the same files, plan and filters: missing files, syntax errors and forbidden autograd run
+nothing), run by the worker's own code (:func:`grader.sandbox.worker.run_module`) one
+module after another in ONE plain process: no fork server, no confinement, no process per
+exercise, no judging or reports. That process warms up as the template does
+(:func:`grader.sandbox.forkserver.warm_up`) and is timed around the modules only, in CPU
+and wall time. The hostile files are left out (an endless loop or a segfault would end the
+floor's one process), and the floor runs in a child process of its own with a deadline, so
+whatever a student module does ends with it. The grader's overhead is its CPU above the
+floor's, as a percentage of the floor, after taking off the endless loop's time limit,
+which ``grade run`` spends and the floor does not. CPU, not wall, because ``grade run``
+uses ``--jobs`` cores and the floor one. Fixed costs (starting the grader and the fork
+server) weigh on it at small N: read it at N = 200 or more.
 
 ``--vs-nbgrader M`` also grades M of the same (non-hostile) submissions with the real
 ``nbgrader autograde``, as one notebook per student (nbgrader's fastest layout), when the
 nbgrader support of this project (``grader.platforms.nbgrader_build``) and nbgrader are
-installed; otherwise it says why it cannot. The last line is machine-readable.
+installed; otherwise it says why it cannot. It prints nbgrader's wall time per submission
+and its ratio to ``grade run``'s.
+
+The last line is JSON with every number (``null`` where not measured): students, wall_s,
+ms_per_submission, cpu_s, peak_pss_mib, peak_rss_mib, pss_by_quarter_mib, peak_processes,
+floor_cpu_s, floor_wall_s, floor_process_cpu_s, overhead_pct, and with ``--vs-nbgrader``
+nbgrader_ms_per_submission and ratio.
 
 Numbers are printed, never asserted: speed is measured here, not in tests.
 """
@@ -550,6 +577,8 @@ def main() -> None:
         if args.vs_nbgrader:
             theirs = nbgrader_autograde(loaded, class_dir, regular[: args.vs_nbgrader], work)
             report.update(report_nbgrader(theirs, report["ms_per_submission"]))
+        else:
+            report.update({"nbgrader_ms_per_submission": None, "ratio": None})
         print(json.dumps(report))
     finally:
         if args.keep is None:
