@@ -392,10 +392,10 @@ def floor_child(jobs: Path, result: Path) -> None:
     """
     from grader.sandbox import forkserver, protocol, worker
 
+    sink = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(sink, protocol.RESULT_FD)  # first, while the descriptor is free (Popen closed every inherited one)
     forkserver.warm_up()
     modules = json.loads(jobs.read_text(encoding="utf-8"))
-    sink = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(sink, protocol.RESULT_FD)
     by_exercise: dict[str, float] = {}
     cwd, path = os.getcwd(), list(sys.path)
     cpu_start, wall_start = time.process_time(), time.perf_counter()
