@@ -53,7 +53,7 @@ and its ratio to ``grade run``'s.
 
 The last line is JSON with every number (``null`` where not measured): students, wall_s,
 ms_per_submission, cpu_s, peak_pss_mib, peak_rss_mib, pss_by_quarter_mib, peak_processes,
-floor_cpu_s, floor_wall_s, floor_process_cpu_s, overhead_pct, and with ``--vs-nbgrader``
+reference_values (cached, computed or uncached), floor_cpu_s, floor_wall_s, floor_process_cpu_s, overhead_pct, and with ``--vs-nbgrader``
 nbgrader_ms_per_submission and ratio.
 
 Numbers are printed, never asserted: speed is measured here, not in tests.
@@ -281,9 +281,13 @@ def _cache_files() -> dict[str, int]:
         return {}
 
 
-def _computed(before: dict[str, int]) -> bool:
-    """Whether a run between ``before`` and now stored a baseline (so it computed one instead of reading it)."""
-    return any(before.get(name) != inode for name, inode in _cache_files().items())
+def _computed(before: dict[str, int], key: str | None) -> bool:
+    """Whether a run between ``before`` and now stored this course's baseline (so it computed one instead of reading it).
+
+    Only this key's entry counts: another course graded meanwhile on the machine writes its own.
+    """
+    name = f"{key}.json"
+    return before.get(name) != _cache_files().get(name)
 
 
 def cold_start_cost(class_dir: Path, student: str, work: Path, jobs: int, time_limit: float, extra: list[str], key: str) -> float:
@@ -562,7 +566,7 @@ def main() -> None:
             cold_cost = cold_start_cost(class_dir, regular[0], work, args.jobs, args.time_limit, extra, key)
         before = _cache_files()
         ours = grade_class(class_dir, work / "out", args.jobs, args.time_limit, extra)
-        computed = _computed(before)
+        computed = _computed(before, key)
         if entry is not None:
             source = "computed in the timed run (cold)" if computed else "read from the cache (warm)"
             print(f"reference values of the timed run: {source}")
@@ -571,6 +575,7 @@ def main() -> None:
         if cold_cost is not None:
             print(f"cold start: a course's first run costs {cold_cost:.2f} s more (one student graded cold vs warm, untimed)")
         report = report_run(args, ours, len(regular), exercises, work)
+        report["reference_values"] = "uncached" if entry is None else "computed" if computed else "cached"
         modules = floor_modules(loaded, class_dir, selected, args.time_limit, extra)
         floor = run_floor(modules, work, args.time_limit)
         report.update(report_floor(floor, ours, hostile=args.students - len(regular), time_limit=args.time_limit))
