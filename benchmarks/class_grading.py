@@ -53,8 +53,8 @@ and its ratio to ``grade run``'s.
 
 The last line is JSON with every number (``null`` where not measured): students, wall_s,
 ms_per_submission, cpu_s, peak_pss_mib, peak_rss_mib, pss_by_quarter_mib, peak_processes,
-reference_values (cached, computed or uncached), floor_cpu_s, floor_wall_s, floor_process_cpu_s, overhead_pct, and with ``--vs-nbgrader``
-nbgrader_ms_per_submission and ratio.
+reference_values (cached, computed or uncached), floor_cpu_s, floor_wall_s,
+floor_process_cpu_s, overhead_pct, nbgrader_ms_per_submission and ratio.
 
 Numbers are printed, never asserted: speed is measured here, not in tests.
 """
