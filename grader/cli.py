@@ -24,6 +24,7 @@ from grader import instructor_verbs
 from grader.cli_args import (
     GradeArgumentParser,
     accept_course_anywhere,
+    add_isolation_option,
     check_exercise_ids,
     describe_verbs,
     find_course,
@@ -33,6 +34,7 @@ from grader.cli_args import (
 from grader.errors import CourseError, GraderError, UsageError
 from grader.platforms import verbs as platform_verbs
 from grader.results import EXIT_CHECKS_FAILED, EXIT_GRADER_FAILED, EXIT_OK, EXIT_USAGE
+from grader.sandbox.platform_support import ISOLATION_ENV
 from grader.text_safety import printable_lines
 
 if TYPE_CHECKING:
@@ -92,6 +94,8 @@ def _parser() -> argparse.ArgumentParser:
         help="also write the feedback as a web page with plots (default FILE: feedback.html) and print its path",
     )
 
+    add_isolation_option(check, "default: the strongest this machine allows, down to portable")
+
     verbs.add_parser("validate", help="instructors: prove the course is sound (solutions, stubs, mutants)")
 
     release = verbs.add_parser("release", help="instructors: write the student bundle (nothing hidden in it)")
@@ -118,6 +122,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_false",
         help="do not compare the class's code for similarity after grading (default: compare when the records changed)",
     )
+    add_isolation_option(run, "default: the fork server's strongest; portable only when asked for")
     platform_verbs.add_run_options(run)
     platform_verbs.add_parsers(verbs)
     instructor_verbs.add_parsers(verbs)
@@ -179,9 +184,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         loaded = _load(find_course(args.course))
         _refuse_before_grading(loaded, args)
+        if getattr(args, "isolation", None):
+            os.environ[ISOLATION_ENV] = args.isolation  # the fork server and every sandbox of this command read it
         from grader.sandbox.client import prestart
 
-        prestart()  # the fork server imports torch while this process does (below): every verb needs both
+        prestart(warm_up=_warm_up(args))  # the fork server imports torch while this process does (below): every verb needs both
         from grader import commands
         from grader.report.terminal import render_validation
 
@@ -229,6 +236,20 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_GRADER_FAILED
 
 
+LIGHT_CHECK = 3
+"""``grade check`` of at most this many named exercises starts a lightly warmed sandbox (the answer comes sooner)."""
+
+
+def _warm_up(args: argparse.Namespace) -> str:
+    """``light`` for a check of a few exercises, ``full`` for everything else (see :func:`grader.sandbox.forkserver.warm_up`).
+
+    ``GRADER_WARM_UP`` overrides it (``benchmarks/check_speed.py`` compares the two).
+    """
+    if os.environ.get("GRADER_WARM_UP") in ("light", "full"):
+        return os.environ["GRADER_WARM_UP"]
+    return "light" if args.verb == "check" and 0 < len(args.exercises) <= LIGHT_CHECK else "full"
+
+
 def _check(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> int:
     from grader import commands
     from grader.report.terminal import render_check
@@ -238,6 +259,7 @@ def _check(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> 
     titles = {e.id: e.title for e in loaded.course.exercises}
     result = run.results[0]
     render_check(result, console, titles)
+    console.print(f"Sandbox isolation: {run.isolation}", markup=False, highlight=False)
     if args.html is not None:
         from grader.report.html_reports import write_feedback_file
 

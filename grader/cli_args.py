@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from grader.errors import CourseError, UsageError
+from grader.sandbox.platform_support import LEVELS
 
 if TYPE_CHECKING:
     from grader.course.load import LoadedCourse
@@ -163,3 +164,13 @@ __all__ = [
     "positive_int",
     "verb_parsers",
 ]
+
+
+def add_isolation_option(parser: argparse.ArgumentParser, default_text: str) -> None:
+    """``--isolation LEVEL``: force a sandbox level (as ``GRADER_ISOLATION`` does); docs/security.md compares them."""
+    parser.add_argument(
+        "--isolation",
+        choices=("auto", *LEVELS),
+        default=None,
+        help=f"the sandbox's isolation level ({default_text}; portable: a spawned process per exercise, weaker)",
+    )

@@ -345,7 +345,7 @@ def check_local(loaded: LoadedCourse, workspace: Path, exercises: list[str], tim
     """``grade check``: the student's files against the visible checks only."""
     selected = _check_exercises(loaded, exercises)
     submission = load_submission(workspace, exercise_ids(loaded))
-    return grade(loaded, [submission], GradeOptions(visible_only=True, exercises=selected, time_limit=time_limit))
+    return grade(loaded, [submission], GradeOptions(visible_only=True, exercises=selected, time_limit=time_limit, fallback_isolation=True))
 
 
 @dataclass

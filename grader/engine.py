@@ -55,6 +55,8 @@ class GradeOptions:
     """A Dask scheduler's address: evaluate there (:mod:`grader.executor_dask`) instead of on this machine."""
     baseline_cache: CacheMode = "use"
     """The course seed's baseline on disk (:mod:`grader.baseline_cache`); ``grade validate`` refreshes it."""
+    fallback_isolation: bool = False
+    """Grade at the ``portable`` level where the fork server cannot run (``grade check``), rather than stop."""
 
 
 DEFAULT_CHUNK = 32
@@ -256,7 +258,7 @@ def grade_stream(
     size = options.chunk_size or DEFAULT_CHUNK
     checks_dir = loaded.root / course.checks_dir if course.checks_dir and not options.visible_only else None
     course_seed = None if options.visible_only else course.seed
-    with ForkServer(parallel=options.parallel) as server, _executor(options, server) as executor:
+    with ForkServer(parallel=options.parallel, fallback=options.fallback_isolation) as server, _executor(options, server) as executor:
         levels = {server.level}
         chunks = _evaluate_chunks(_Seeds(loaded, options), server, executor, submissions, size, course_seed)
         # Instructor checks call the student's code through the local fork server while pytest runs: then in turn.

@@ -21,7 +21,7 @@ from typing import Protocol
 
 from grader.sandbox.client import Job, WorkerRun
 
-LEVELS = ("namespaces", "userns", "process")
+LEVELS = ("namespaces", "userns", "process", "portable")
 """Isolation levels, strongest first."""
 
 

@@ -70,7 +70,12 @@ class Limits(_Strict):
     time_limit: float = Field(default=20.0, gt=0, le=3600, description="wall-clock seconds")
     memory_limit_mb: int = Field(default=2048, ge=64, le=65536, description="address space budget beyond the warm interpreter")
     max_processes: int = Field(default=64, ge=1, le=4096)
-    max_output_kb: int = Field(default=1024, ge=1, le=1048576, description="stdout+stderr kept per exercise (first and last lines shown); more is dropped, and the exercise is stopped only past 16 times this")
+    max_output_kb: int = Field(
+        default=1024,
+        ge=1,
+        le=1048576,
+        description="stdout+stderr kept per exercise; more is dropped, and the exercise is stopped only past 16 times this",
+    )
 
 
 class LimitsOverride(_Strict):

@@ -21,10 +21,13 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.errors import SandboxError
-from grader.sandbox import protocol
+from grader.sandbox import platform_support, protocol
+
+if TYPE_CHECKING:
+    from grader.sandbox.portable import PortableRunner
 
 
 @dataclass(frozen=True)
@@ -155,7 +158,7 @@ def parse_run(frame: dict[str, Any], stream: bytes, job: Job) -> WorkerRun:
     )
 
 
-def _server_environment() -> dict[str, str]:
+def _server_environment(warm_up: str = "full") -> dict[str, str]:
     """A clean environment: no tokens or secrets of the grader's shell reach the workers."""
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "autograd-grader" / "matplotlib"
     cache.mkdir(parents=True, exist_ok=True)
@@ -172,34 +175,41 @@ def _server_environment() -> dict[str, str]:
         # table entries for the warm template's ~250 MB, so each per-exercise fork copies and frees less.
         "GLIBC_TUNABLES": "glibc.malloc.hugetlb=1",
     }
+    environment["GRADER_WARM_UP"] = warm_up  # see grader.sandbox.forkserver.warm_up
     if "GRADER_ISOLATION" in os.environ:
         environment["GRADER_ISOLATION"] = os.environ["GRADER_ISOLATION"]
     return environment
 
 
-def _spawn_server() -> subprocess.Popen[bytes]:
+def _spawn_server(warm_up: str = "full") -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-I", "-m", "grader.sandbox.forkserver"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=None if os.environ.get("GRADER_DEBUG") else subprocess.DEVNULL,
-        env=_server_environment(),
+        env=_server_environment(warm_up),
         cwd="/",
     )
 
 
 _prestarted: subprocess.Popen[bytes] | None = None
+_PORTABLE_HINT = (
+    "; `--isolation portable` grades each exercise in a spawned process instead"
+    " (weaker: the student's code can read the grader's files and reach the network; see docs/security.md)"
+)
 
 
-def prestart() -> None:
+def prestart(warm_up: str = "full") -> None:
     """Start a fork server now; the next :class:`ForkServer` of this process adopts it.
 
     The CLI calls this before it imports torch itself, so the two imports overlap
     (about 1.5 s of every command). A server nobody adopts is closed at exit.
     """
     global _prestarted
+    if platform_support.requested_level() == platform_support.PORTABLE or not platform_support.fork_server_supported():
+        return  # no fork server to start: the portable level spawns a process per exercise
     if _prestarted is None:
-        _prestarted = _spawn_server()
+        _prestarted = _spawn_server(warm_up)
         atexit.register(_close_prestarted)
 
 
@@ -225,7 +235,14 @@ class ForkServer:
     """
 
     parallel: int = 1
+    fallback: bool = False
+    """Without the fork server (another platform, or it failed to start), run at the ``portable`` level rather than fail.
+
+    ``grade check`` passes True: a student's machine grades with what it has. ``grade run`` does not: a
+    class is never graded at a weaker level unless the instructor asks (``--isolation portable``).
+    """
     level: str = field(default="", init=False)
+    _portable: PortableRunner | None = field(default=None, init=False)
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False)
     _frames: queue.Queue[dict[str, Any] | None] = field(default_factory=queue.Queue, init=False)
     _spool_dir: Path = field(init=False)
@@ -249,6 +266,12 @@ class ForkServer:
         return path
 
     def __enter__(self) -> ForkServer:
+        requested = platform_support.requested_level()
+        if requested not in ("auto", *platform_support.LEVELS):
+            expected = ", ".join(platform_support.LEVELS)
+            raise SandboxError(f"{platform_support.ISOLATION_ENV}={requested!r}: expected auto or one of {expected}")
+        if requested == platform_support.PORTABLE or (requested == "auto" and not platform_support.fork_server_supported()):
+            return self._go_portable(requested)
         self._spool_dir = Path(tempfile.mkdtemp(prefix="grader-spool-"))
         self._process = _adopt_prestarted() or _spawn_server()
         threading.Thread(target=self._read_frames, daemon=True).start()
@@ -256,8 +279,20 @@ class ForkServer:
         if ready is None or ready.get("event") != "ready":
             self.close()
             message = ready.get("message") if ready else "it exited during start-up"
-            raise SandboxError(f"the sandbox's fork server did not start: {message}")
+            if requested == "auto" and self.fallback:
+                return self._go_portable(requested)
+            raise SandboxError(f"the sandbox's fork server did not start: {message}{_PORTABLE_HINT if requested == 'auto' else ''}")
         self.level = str(ready["level"])
+        return self
+
+    def _go_portable(self, requested: str) -> ForkServer:
+        """Run every job at the portable level: asked for, or (``fallback``) the strongest this machine allows."""
+        if requested == "auto" and not self.fallback:
+            raise SandboxError(f"the sandbox's fork server cannot run on this platform ({sys.platform}){_PORTABLE_HINT}")
+        from grader.sandbox.portable import PortableRunner  # it builds on this module's records
+
+        self._portable = PortableRunner(parallel=self.parallel)
+        self.level = self._portable.level
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -280,6 +315,7 @@ class ForkServer:
             self._frames.put(None)
 
     def close(self) -> None:
+        self._portable = None
         if hasattr(self, "_spool_dir"):
             shutil.rmtree(self._spool_dir, ignore_errors=True)
         if self._process is None:
@@ -294,6 +330,9 @@ class ForkServer:
         self._process = None
 
     def run(self, jobs: Iterable[Job]) -> Iterator[WorkerRun]:
+        if self._portable is not None:
+            yield from self._portable.run(jobs)
+            return
         assert self._process is not None and self._process.stdin is not None, "use ForkServer as a context manager"
         pending = iter(jobs)
         free_slots = list(range(max(1, self.parallel)))
