@@ -31,9 +31,10 @@ from grader.errors import CourseError
 from grader.evaluate import Baseline, Evaluation, evaluate_baseline, evaluate_submissions
 from grader.executors import Executor, weakest
 from grader.feedback_data import exercise_feedback
-from grader.plan import Plan, build_plan, student_seed
+from grader.plan import Plan, build_plan
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
 from grader.sandbox.client import ForkServer
+from grader.seeds import student_seed
 from grader.submissions import Submission
 
 EXPECTED_FILE = ".grader/expected.json"

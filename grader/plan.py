@@ -181,11 +181,6 @@ def forward_parameters(path: Path, entry: str) -> tuple[str, ...]:
     return ()
 
 
-def student_seed(course_seed: int, submission_name: str) -> int:
-    """A per-student seed: hidden inputs differ between students yet are reproducible."""
-    return (course_seed * 1_000_003 + zlib.crc32(submission_name.encode("utf-8"))) % (2**63)
-
-
 def _plan_check(exercise: Exercise, index: int, check: Check, seed: int | None) -> PlannedCheck:
     # Ids are stable across the instructor's course and the student release (which drops hidden checks),
     # and opaque to the worker: a hash of the check's name, not the name.

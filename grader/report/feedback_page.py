@@ -22,6 +22,7 @@ from grader.report.gradebook_csv import format_points
 from grader.report.html import Image, render
 from grader.report.plots import PlotCache
 from grader.results import CheckResult, ExerciseResult, SubmissionResult, passing_note
+from grader.seeds import shareable_seed
 
 OUTPUT_LINES = 40
 """Printed output shown per exercise; the record keeps more, the page stays readable."""
@@ -85,12 +86,22 @@ class FeedbackPage:
     warnings: list[str] = field(default_factory=list)
     late: str = ""
     """How the submission stood against its deadline (:func:`grader.late_policy.describe`); empty without a deadline."""
+    seed: str = ""
+    """This student's own hidden-input seed (:func:`grader.seeds.shareable_seed`); empty when the course seed was used."""
 
 
 def feedback_page(
-    result: SubmissionResult, course_title: str, titles: Mapping[str, str], plots: PlotCache, visible_only: bool = False
+    result: SubmissionResult,
+    course_title: str,
+    titles: Mapping[str, str],
+    plots: PlotCache,
+    visible_only: bool = False,
+    course_seed: int | None = None,
 ) -> FeedbackPage:
-    """The page's data; ``visible_only`` (``grade check``) lists and totals the visible checks only."""
+    """The page's data; ``visible_only`` (``grade check``) lists and totals the visible checks only.
+
+    ``course_seed`` lets the page name a per-student seed (so the grade can be reproduced); the course seed itself never shows.
+    """
     exercises = [_exercise(e, titles.get(e.exercise, e.exercise), index, plots, visible_only) for index, e in enumerate(result.exercises)]
     if visible_only:
         earned = sum(float(c.points) for e in result.exercises for c in e.checks if c.visible)
@@ -106,7 +117,15 @@ def feedback_page(
         exercises=exercises,
         warnings=list(result.warnings),
         late="" if visible_only else describe(result.late),
+        seed=_seed_note(result, course_seed),
     )
+
+
+def _seed_note(result: SubmissionResult, course_seed: int | None) -> str:
+    seed = shareable_seed(result.seed, course_seed, result.submission)
+    if seed is None:
+        return ""
+    return f"Your hidden inputs were drawn from seed {seed}, yours alone: quote it if you ask for this grade to be checked."
 
 
 def render_feedback(page: FeedbackPage) -> str:
