@@ -50,7 +50,7 @@ EXAMPLES = {
     ),
     "validate": "grade validate --course path/to/course",
     "release": "grade release ../release-week1",
-    "run": "grade run submissions/ --out graded/ --jobs 4",
+    "run": "grade run submissions/ --out graded/ --jobs 4    # add --no-similarity to skip the similarity report",
     "report": "grade report graded/",
     "nbgrader": "grade nbgrader build nbgrader-course/",
     "nbgrader build": "grade nbgrader build nbgrader-course/ --assignment week1",
@@ -116,6 +116,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--exercise", action="append", default=[], help="grade only this exercise (repeatable)")
     run.add_argument("--quiet", action="store_true", help="print only the final line")
+    run.add_argument(
+        "--no-similarity",
+        dest="similarity",
+        action="store_false",
+        help="do not compare the class's code for similarity after grading (default: compare when the records changed)",
+    )
     add_isolation_option(run, "default: the fork server's strongest; portable only when asked for")
     platform_verbs.add_run_options(run)
     platform_verbs.add_parsers(verbs)
@@ -290,6 +296,7 @@ def _run(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> in
             force=args.force,
             on_plan=progress.plan,
             submissions=submissions,
+            similarity_report=args.similarity,
         )
     ids = list(options.exercises) or commands.exercise_ids(loaded)
     outputs = [outcome.gradebook] + ([outcome.reports.index] if outcome.reports is not None else [])

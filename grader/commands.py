@@ -89,6 +89,7 @@ def run_class(
     force: bool = False,
     on_plan: Callable[[ClassPlan], None] | None = None,
     submissions: list[Submission] | None = None,
+    similarity_report: bool = True,
 ) -> ClassRun:
     """``grade run``: every submission under ``paths``; per-submission JSON, then the gradebook, in ``out``.
 
@@ -98,6 +99,7 @@ def run_class(
     ``force``. Killing the grader at any point loses nothing already written.
     The gradebook and the HTML reports are then rebuilt from the stored records.
     ``submissions`` already read (e.g. from nbgrader's ``submitted/`` tree) replace discovering ``paths``.
+    ``similarity_report=False`` (``--no-similarity``) leaves the similarity report as it was; the dashboard says when it is stale.
     """
     ids = exercise_ids(loaded)
     given = {s.name: s for s in submissions or []}
@@ -160,7 +162,8 @@ def run_class(
     apply_late_policy(loaded, list(records.values()))
     gradebook, results = rebuild_outputs(out, loaded, list(records.values()), _selected(loaded, options))
     isolation = isolation or weakest(e.isolation for r in results for e in r.exercises)
-    _similarity_of_run(loaded, out, results)
+    if similarity_report:
+        _similarity_of_run(loaded, out, results)
     return ClassRun(
         run=GradeRun(results=results, isolation=isolation, pytest_report=""),
         gradebook=gradebook,

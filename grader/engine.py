@@ -31,9 +31,10 @@ from grader.errors import CourseError
 from grader.evaluate import Baseline, Evaluation, evaluate_baseline, evaluate_submissions
 from grader.executors import Executor, weakest
 from grader.feedback_data import exercise_feedback
-from grader.plan import Plan, build_plan, student_seed
+from grader.plan import Plan, build_plan
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
 from grader.sandbox.client import ForkServer
+from grader.seeds import student_seed
 from grader.submissions import Submission
 
 EXPECTED_FILE = ".grader/expected.json"
@@ -132,7 +133,8 @@ class _Seeds:
 
     def plan(self, seed: int | None) -> Plan:
         if seed not in self.plans:
-            plan = build_plan(self.loaded.course, seed, self.options.visible_only, self.options.time_limit)
+            solutions = None if self.loaded.course.released else self.loaded.root / "solutions"  # names the inputs in hints
+            plan = build_plan(self.loaded.course, seed, self.options.visible_only, self.options.time_limit, solutions)
             self.plans[seed] = _select(plan, self.options.exercises)
         return self.plans[seed]
 

@@ -55,7 +55,7 @@ def course_fingerprint(loaded: LoadedCourse, options: GradeOptions) -> str:
         "course": course.model_dump(mode="json", exclude={"deadline"}),
         "files": [[str(p.relative_to(root)) if p.is_relative_to(root) else str(p), _file_digest(p)] for p in files],
         "visible_only": options.visible_only,
-        "per_student_seed": options.per_student_seed,
+        "per_student_seed": "hmac-sha256" if options.per_student_seed else False,  # the derivation: a new one regrades
         "time_limit": options.time_limit,
         "exercises": sorted(options.exercises),
     }

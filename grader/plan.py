@@ -8,8 +8,11 @@ and inputs only.
 
 from __future__ import annotations
 
+import ast
+import functools
 import zlib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -87,6 +90,8 @@ class PlannedCheck:
     exercise: str
     check: Check
     cases: tuple[PlannedCase, ...]
+    input_names: tuple[str, ...] = ()
+    """The entry Function's forward parameters after ``ctx``, from the reference solution; empty when unknown."""
 
     @property
     def name(self) -> str:
@@ -129,8 +134,14 @@ class Plan:
         raise KeyError(exercise_id)
 
 
-def build_plan(course: Course, seed: int | None, visible_only: bool = False, time_limit: float | None = None) -> Plan:
-    """Plan every exercise; ``visible_only`` drops hidden checks (``grade check``, the release)."""
+def build_plan(
+    course: Course, seed: int | None, visible_only: bool = False, time_limit: float | None = None, solutions: Path | None = None
+) -> Plan:
+    """Plan every exercise; ``visible_only`` drops hidden checks (``grade check``, the release).
+
+    ``solutions``: the course's reference solutions folder, read (never run) to name a
+    Function's inputs in feedback; without it (a student release) inputs are named by position.
+    """
     problems: list[str] = []
     plans = []
     for exercise in course.exercises:
@@ -139,7 +150,11 @@ def build_plan(course: Course, seed: int | None, visible_only: bool = False, tim
             if visible_only and not check.visible:
                 continue
             try:
-                checks.append(_plan_check(exercise, index, check, seed))
+                planned = _plan_check(exercise, index, check, seed)
+                if solutions is not None and check.kind in TENSOR_INPUT_KINDS:
+                    names = forward_parameters(solutions / f"{exercise.id}.py", check.entry)
+                    planned = PlannedCheck(planned.exercise, planned.check, planned.cases, names)
+                checks.append(planned)
             except ValueError as error:
                 problems.append(f"course.yaml: exercise `{exercise.id}`, check `{check.name}`: {error}")
         limits = course.defaults.limits.model_copy(update=exercise.limits.model_dump(exclude_none=True))
@@ -165,9 +180,27 @@ def worker_limits(limits: Limits) -> dict[str, Any]:
     return limits.model_dump(exclude={"time_limit"})
 
 
-def student_seed(course_seed: int, submission_name: str) -> int:
-    """A per-student seed: hidden inputs differ between students yet are reproducible."""
-    return (course_seed * 1_000_003 + zlib.crc32(submission_name.encode("utf-8"))) % (2**63)
+@functools.lru_cache(maxsize=256)
+def forward_parameters(path: Path, entry: str) -> tuple[str, ...]:
+    """The parameters of ``entry.forward`` after ``ctx`` in the trusted file at ``path``, read with ast; ``()`` when not found.
+
+    ``ctx.needs_input_grad[i]`` follows these, so feedback can say `weight` rather than
+    "the second argument". Only the course's own solution is read: a name shown to a
+    student never comes from a submission.
+    """
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return ()
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == entry:
+            methods = {item.name: item for item in node.body if isinstance(item, ast.FunctionDef)}
+            if "forward" not in methods:
+                return ()
+            forward = methods["forward"].args
+            names = [arg.arg for arg in (*forward.posonlyargs, *forward.args)]
+            return tuple(names if "setup_context" in methods else names[1:])  # without setup_context, forward takes ctx
+    return ()
 
 
 def _plan_check(exercise: Exercise, index: int, check: Check, seed: int | None) -> PlannedCheck:
@@ -351,6 +384,6 @@ __all__ = [
     "PlannedCheck",
     "SampleFunction",
     "build_plan",
-    "student_seed",
+    "forward_parameters",
     "worker_limits",
 ]

@@ -10,6 +10,7 @@ which is an exception (:mod:`grader.errors`), never a record.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -52,6 +53,20 @@ class CheckResult:
     @property
     def passed(self) -> bool:
         return self.status == "passed"
+
+
+NOTE_CHARS = 300
+
+
+def passing_note(checks: Iterable[CheckResult]) -> str:
+    """The first note a passed check carries, one line: said once per exercise, however many checks carry it.
+
+    A passed check has a message only when the judge accepted a value in another
+    dtype than the reference's ("your result is float32 where float64 was expected;
+    its values match"): a pass the student should still hear about.
+    """
+    note = next((c.message for c in checks if c.passed and c.message), "")
+    return (note.strip().splitlines() or [""])[0][:NOTE_CHARS]
 
 
 @dataclass(frozen=True)
@@ -219,5 +234,6 @@ __all__ = [
     "PastCheck",
     "PastGrade",
     "SubmissionResult",
+    "passing_note",
     "submission_from_json",
 ]

@@ -6,6 +6,13 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
+
+# CI (CI=true) runs the property tests on a fixed sequence of examples: a failure there is reproducible from the
+# log, never a coin toss of one run. Locally they keep exploring new examples and remember the failing ones.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(scope="session", autouse=True)

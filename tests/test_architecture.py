@@ -55,7 +55,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         ],
     ),
     # Course + seed -> probes: the only place randomness happens.
-    ("plan", ["grader.plan", "grader.plot_plan"]),
+    ("plan", ["grader.plan", "grader.plot_plan", "grader.seeds"]),
     # Probes -> observations, through the sandbox.
     ("evaluate", ["grader.evaluate"]),
     # Observations -> check results (pytest items, judges, comparison, hints).

@@ -50,3 +50,10 @@ def test_a_long_message_is_never_cut_into_lines_by_the_grader() -> None:
     message = "square(tensor([9.0])) returned 17.5, expected 18.0: greatest absolute difference 0.5 at index 0 (atol 1e-06)"
     text = _render("graded", "", [_check("value", "failed", message)])
     assert any(message in line for line in text.splitlines())
+
+
+def test_a_dtype_accepted_on_a_passed_check_is_noted_once_per_exercise() -> None:
+    note = "your result is float32 where float64 was expected; its values match"
+    text = _render("graded", "", [_check("value", "passed", note), _check("random", "passed", note), _check("twice", "passed")])
+    assert text.count(note) == 1
+    assert next(line for line in text.splitlines() if note in line).strip() == f"Note: {note}"

@@ -316,3 +316,53 @@ def test_an_instructor_check_reading_a_misshapen_answer_fails_as_interference(pl
 
 def test_an_instructor_check_reads_a_well_formed_answer(plan: Plan) -> None:
     assert handle(plan, {"calls": [{"value": {"type": "float", "value": 6.0}}]}).call("square", "derivative_square", 3.0) == 6.0
+
+
+# ---------------------------------------------------------------- a forged record deep inside a value
+
+
+def _forge_first_value(forge: Any) -> Any:
+    """A tamper that wraps every call's value in a list whose single item ``forge`` turns into a forged record."""
+
+    def tamper(observation: dict[str, Any]) -> None:
+        for call in observation["calls"]:
+            call["value"] = {"type": "list", "items": [forge(call["value"])]}
+
+    return tamper
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        lambda value: {"type": "list"},
+        lambda value: {**value, "data": value["data"][:-4]},
+        lambda value: {**value, "shape": [*value["shape"], 2]},
+        lambda value: {**value, "dtype": "float128"},
+        lambda value: {"type": "dict", "items": [value]},
+        lambda value: {"type": "float", "value": "6.0"},
+        lambda value: {**value, "data": "*" * len(value["data"])},
+    ],
+    ids=[
+        "list_without_items",
+        "tensor_bytes_short",
+        "shape_without_bytes",
+        "unknown_dtype",
+        "dict_of_a_list",
+        "float_as_text",
+        "not_base64",
+    ],
+)
+def test_a_forged_record_deep_inside_a_value_is_interference(plan: Plan, forge: Any) -> None:
+    exercise_plan, planned = find(plan, "vjp", "backward_vjp_fixed")
+    reference = observe(planned, REPO / "solutions" / "vjp.py")
+    reference_wrapped = copy.deepcopy(reference)
+    student = copy.deepcopy(reference)
+    for observation in reference_wrapped.values():
+        _forge_first_value(lambda value: value)(observation)
+    for observation in student.values():
+        _forge_first_value(forge)(observation)
+    assert_interference(judge_check(planned, student, reference_wrapped, (), exercise_plan.tolerances, None))
+
+
+def test_a_forged_output_of_a_gradient_check_is_interference(plan: Plan) -> None:
+    assert_interference(judged(plan, "custom_square", "gradcheck_fixed", lambda o: o.update(output={"type": "list"})))

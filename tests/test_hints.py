@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from grader.checks.judge import judge_check
 from grader.checks.kinds import CaseContext, CaseVerdict, _dtype_hint, _invariant_to_upstream, _judge_backward_economy, agreed_hint
 from grader.checks.student_errors import hint_for
+from grader.course.load import load_course
 from grader.course.schema import Check
-from grader.plan import DEFAULT_TOLERANCES
+from grader.plan import DEFAULT_TOLERANCES, build_plan, forward_parameters
+from grader.sandbox.probes import PROBES
 from grader.sandbox.wire import encode
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _factor(k: float, *support: float) -> CaseVerdict:
@@ -94,3 +101,39 @@ def test_a_backward_factor_that_changes_with_the_input_is_told_without_a_number(
         for k in (2.0, 0.7)
     ]
     assert agreed_hint(verdicts, {}, {}) == (hint, "constant_factor")
+
+
+def test_a_gradient_for_a_frozen_weight_names_weight_from_the_reference_solution(tmp_path: Path) -> None:
+    """LinearFunction's backward computing a gradient for ``weight`` when ``ctx.needs_input_grad[1]`` is False."""
+    solution = (REPO / "solutions" / "linear_function.py").read_text(encoding="utf-8")
+    student = tmp_path / "linear_function.py"
+    student.write_text(solution.replace("if ctx.needs_input_grad[1]", "if True"), encoding="utf-8")
+    assert student.read_text(encoding="utf-8") != solution
+    plan = build_plan(load_course(REPO).course, 7, solutions=REPO / "solutions")
+    exercise_plan = plan.exercise("linear_function")
+    planned = next(p for p in exercise_plan.checks if p.name == "frozen_weight")
+    assert planned.input_names == ("input", "weight", "bias")
+
+    def observe(path: Path) -> dict[str, Any]:
+        spec = importlib.util.spec_from_file_location(f"named_{path.parent.name}", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return {case.probe_id: PROBES[case.probe["op"]](module, str(path), case.probe) for case in planned.cases}
+
+    result = judge_check(planned, observe(student), observe(REPO / "solutions" / "linear_function.py"), (), exercise_plan.tolerances, None)
+    assert result.status == "failed"
+    assert "backward computed a gradient for `weight`" in result.message and "ctx.needs_input_grad[1] is False" in result.message
+    assert result.hint is not None and "ctx.needs_input_grad[1], for `weight`" in result.hint
+
+
+def test_a_function_without_setup_context_names_the_inputs_after_ctx(tmp_path: Path) -> None:
+    path = tmp_path / "f.py"
+    path.write_text(
+        "class F:\n    def forward(ctx, u, v): ...\nclass G:\n    def forward(x, k): ...\n    def setup_context(ctx, i, o): ...\n",
+        encoding="utf-8",
+    )
+    assert forward_parameters(path, "F") == ("u", "v")
+    assert forward_parameters(path, "G") == ("x", "k")
+    assert forward_parameters(path, "H") == ()
+    assert forward_parameters(tmp_path / "missing.py", "F") == ()

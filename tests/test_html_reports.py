@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from grader.course.load import LoadedCourse, load_course
@@ -223,6 +223,7 @@ _LINE = st.lists(st.one_of(st.none(), st.floats(allow_nan=False, allow_infinity=
 
 @settings(max_examples=200, deadline=None)
 @given(reference=_LINE, student=_LINE)
+@example(reference=[None, None], student=[0.0, 2.2250738585072014e-308])  # a subnormal-small span once scaled to infinity
 def test_any_numbers_a_record_can_hold_give_a_drawable_plot(reference: list[float | None], student: list[float | None]) -> None:
     x = [float(i) for i in range(len(reference))]
     plot = {"kind": "curve", "title": "f", "x": pack_numbers(x), "series": [{"label": "v", "reference": reference, "student": student}]}
@@ -231,3 +232,12 @@ def test_any_numbers_a_record_can_hold_give_a_drawable_plot(reference: list[floa
     assert "nan" not in svg and "inf" not in svg
     assert svg.count("<text") <= 40  # a handful of ticks whatever the range
     assert all(abs(n) < 1e6 for n in numbers[:8])  # the frame lies inside the picture
+
+
+def test_a_dtype_accepted_on_a_passed_check_is_noted_once_on_the_students_page(tmp_path: Path, course: LoadedCourse) -> None:
+    note = "your result is float32 where float64 was expected; its values match"
+    checks = [_check("backward", True, message=note), _check("gradcheck", True, message=note), _check("random", False, message="off")]
+    _write(tmp_path, [_submission("ada", checks)])
+    html = write_reports(tmp_path, course).pages["ada"].read_text(encoding="utf-8")
+    assert html.count(note) == 1
+    assert f'<p class="muted note">Note: {note}</p>' in html

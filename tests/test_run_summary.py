@@ -8,7 +8,7 @@ from pathlib import Path
 from rich.console import Console
 
 from grader.report.terminal import render_class_summary
-from grader.results import CheckResult, ExerciseResult, SubmissionResult
+from grader.results import CheckResult, ExerciseResult, LateInfo, SubmissionResult
 
 EXERCISES = [
     "square",
@@ -107,3 +107,21 @@ def test_a_submission_missing_most_files_gets_a_short_note_grouped_by_why() -> N
     assert "file missing: 16 exercises" in text
     assert "inplace_function: syntax error" in text
     assert "square: file missing" not in text
+
+
+def test_with_a_deadline_totals_are_after_the_late_penalty_and_late_rows_are_marked() -> None:
+    exercises = tuple(_exercise(e, 2.0) for e in EXERCISES[:5])
+    due = "2026-12-01T12:00:00+00:00"
+    late = LateInfo("2026-12-02T14:00:00+00:00", "timestamps CSV", due, 26 * 3600, 20.0, 10.0, 8.0)
+    on_time = LateInfo("2026-12-01T10:00:00+00:00", "timestamps CSV", due, 0.0, 0.0, 10.0, 10.0)
+    results = [
+        SubmissionResult(submission="tardy", path="/subs/tardy", exercises=exercises, late=late),
+        SubmissionResult(submission="prompt", path="/subs/prompt", exercises=exercises, late=on_time),
+    ]
+    console = Console(record=True, width=120, force_terminal=False, file=io.StringIO())
+    render_class_summary(results, EXERCISES[:5], console, outputs=OUTPUTS)
+    text = console.export_text()
+    assert "Total after penalty" in text
+    assert "8/10" in _row(text, "tardy") and "late 26.0 h: -20% of 10" in _row(text, "tardy")
+    assert "10/10" in _row(text, "prompt") and "late" not in _row(text, "prompt")
+    assert "mean total 9, median total 9" in text and "1 submission late" in text

@@ -275,3 +275,23 @@ def test_fingerprinting_in_a_process_pool_gives_the_same_report_as_in_one_proces
     alone = compare_class(iter(files), {"sgd": STUB})
     pooled_report = compare_class(iter(files), {"sgd": STUB}, mapper=pooled(2, batch=3))
     assert pooled_report == alone and [(p.first, p.second) for p in pooled_report.pairs] == [("alice", "bob")]
+
+
+def test_grade_run_with_no_similarity_leaves_the_report_alone_and_the_dashboard_says_it_is_stale(tmp_path: Path) -> None:
+    folder = _write_class(tmp_path / "class", {"alice": ORIGINAL, "bob": DISGUISED, "carol": INDEPENDENT[1]})
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "grader.cli", "--course", str(REPO), "run", str(folder), "--out", str(out), "--jobs", "1"]
+    command += ["--exercise", "accumulation", "--quiet"]
+    skipped = subprocess.run([*command, "--no-similarity"], capture_output=True, text=True, timeout=300)
+    assert skipped.returncode == 0, skipped.stderr
+    assert not (out / "similarity.html").exists()
+    assert "No similarity report yet" in (out / "index.html").read_text(encoding="utf-8")
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    stamp = (out / "similarity.html").stat().st_mtime_ns
+    assert 'id="similarity-stale"' not in (out / "index.html").read_text(encoding="utf-8")
+    (folder / "carol" / "accumulation.py").write_text(INDEPENDENT[4], encoding="utf-8")
+    again = subprocess.run([*command, "--no-similarity"], capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert (out / "similarity.html").stat().st_mtime_ns == stamp, "--no-similarity: the report is not computed again"
+    assert 'id="similarity-stale"' in (out / "index.html").read_text(encoding="utf-8")

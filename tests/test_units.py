@@ -16,8 +16,9 @@ from hypothesis.extra import numpy as hnp
 from grader.compare import compare
 from grader.course.load import load_course
 from grader.course.schema import Course, Tolerance
-from grader.plan import DEFAULT_TOLERANCES, Plan, build_plan, student_seed
+from grader.plan import DEFAULT_TOLERANCES, Plan, build_plan
 from grader.sandbox.wire import WireError, decode_tensor, encode, encode_tensor
+from grader.seeds import student_seed
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -278,3 +279,13 @@ def test_probes_carry_no_check_names(course: Course) -> None:
     for probe_id, probe in _probes(build_plan(course, course.seed)).items():
         text = f"{probe_id} {probe}"
         assert [name for name in names if name in text] == []
+
+
+def test_a_student_seed_reveals_neither_the_course_seed_nor_a_classmates_seed() -> None:
+    # With a linear derivation, seed(c, name) = a*c + h(name), the gap between two students' seeds is the same for
+    # every course seed (one shown seed gives everyone's), and a seed minus h(name) gives the course seed back.
+    courses = range(1000, 1008)
+    gaps = {student_seed(c, "alice") - student_seed(c, "bob") for c in courses}
+    steps = {student_seed(c + 1, "alice") - student_seed(c, "alice") for c in courses}
+    assert len(gaps) == len(courses) and len(steps) == len(courses)
+    assert all(0 <= student_seed(c, "alice") < 2**63 for c in courses)

@@ -10,10 +10,11 @@ judges read and no other. Any other shape is :class:`Interference`, a failed
 check with no points: a judge never compares fewer values than it was asked
 to, and never passes on nothing.
 
-Only the envelope is checked here (lists, keys, counts, flags). The values
-inside (wire records: what the student's code returned) are the judges' to
-compare, and a student's mistake in them (a wrong shape, a wrong number of
-items) keeps its own message. Wherever the probe guards a student call, an
+The envelope is checked here (lists, keys, counts, flags), and every wire
+record inside it is well formed (:func:`check_record`: the encoder never
+writes a list without items or a tensor whose bytes do not fill its shape).
+What the values are is the judges' to compare, and a student's mistake in
+them (a wrong shape, a wrong number of items) keeps its own message. Wherever the probe guards a student call, an
 exception record ``{"error": ...}`` stands for the whole part: raising is the
 student's own doing.
 """
@@ -21,8 +22,14 @@ student's own doing.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any
+
+import numpy as np
+import torch
+
+from grader.sandbox.wire import ARRAY_DTYPES, MAX_DEPTH, MAX_ELEMENTS, TENSOR_DTYPES
 
 INTERFERENCE = "your code interfered with grading"
 """What a student reads when the worker's answer is not what the probe returns; no points, no hint."""
@@ -81,10 +88,75 @@ def _items(value: object, count: int, what: str) -> list[Any]:
 
 
 def _records(value: object, count: int, what: str) -> None:
-    """``count`` wire records: what student code returned, judged by the judges."""
+    """``count`` well-formed wire records: what student code returned, judged by the judges."""
     for item in _items(value, count, what):
         if type(item) is not dict:
             raise Interference(f"{type(item).__name__} among the {what}")
+        check_record(item)
+
+
+TENSOR_ITEMSIZE = {name: torch.empty((), dtype=dtype).element_size() for name, dtype in TENSOR_DTYPES.items()}
+ARRAY_ITEMSIZE = {name: np.dtype(name).itemsize for name in ARRAY_DTYPES}
+MAX_RANK = 16
+"""As many dimensions as the trusted side decodes (``grader.sandbox.wire``)."""
+BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+SCALARS: dict[str, tuple[type, ...]] = {"bool": (bool,), "int": (int,), "str": (str,), "float": (float, int, type(None))}
+
+
+def check_record(record: object, depth: int = 0) -> None:
+    """Raise :class:`Interference` unless ``record``, and every record inside it, is one :func:`~grader.sandbox.wire.encode` writes.
+
+    Structure and sizes only (no bytes are decoded): a tensor's base64 text
+    must be exactly as long as its dtype and shape make it, so the judges never
+    meet a record they cannot read.
+    """
+    if type(record) is not dict or depth > MAX_DEPTH + 4:
+        raise Interference("a value record nested too deeply or not a record")
+    kind = record.get("type")
+    if kind in SCALARS:
+        if type(record.get("value")) not in SCALARS[kind] or (kind == "float" and type(record.get("special", "")) is not str):
+            raise Interference(f"a malformed {kind} record")
+    elif kind in ("tuple", "list", "dict"):
+        items = record.get("items")
+        if type(items) is not (dict if kind == "dict" else list):
+            raise Interference(f"a {kind} record without its items")
+        for item in items.values() if type(items) is dict else items:
+            check_record(item, depth + 1)
+    elif kind in ("tensor", "ndarray"):
+        _check_bytes(record, (TENSOR_ITEMSIZE if kind == "tensor" else ARRAY_ITEMSIZE).get(str(record.get("dtype"))))
+    elif kind == "numpy_scalar":
+        check_record(record.get("array"), depth + 1)
+    elif kind == "figure":
+        _check_figure(record, depth)
+    elif kind != "none" and kind != "unsupported":
+        raise Interference(f"a value record of unknown type {str(kind)[:40]!r}")
+
+
+def _check_bytes(record: dict[str, Any], itemsize: int | None) -> None:
+    """A tensor or array record whose base64 data is exactly as long as its dtype and shape make it."""
+    count = _numel(record)
+    data = record.get("data")
+    if itemsize is None or count is None or count > MAX_ELEMENTS or len(record["shape"]) > MAX_RANK or type(data) is not str:
+        raise Interference("a tensor record with an unknown dtype, a malformed shape or no data")
+    if len(data) != 4 * math.ceil(count * itemsize / 3) or not BASE64.fullmatch(data):
+        raise Interference("a tensor record whose bytes do not match its shape")
+
+
+def _check_figure(record: dict[str, Any], depth: int) -> None:
+    """Axes with text labels and lines, each line a text label and two arrays (see ``grader.sandbox.wire``)."""
+    axes = record.get("axes")
+    if type(axes) is not list or any(type(a) is not dict or type(a.get("lines")) is not list for a in axes):
+        raise Interference("a malformed figure record")
+    for one in axes:
+        if any(type(one.get(key, "")) is not str for key in ("xlabel", "ylabel", "title")):
+            raise Interference("a figure label that is not text")
+        for line in one["lines"]:
+            if type(line) is not dict or type(line.get("label")) is not str:
+                raise Interference("a malformed figure line")
+            for key in ("x", "y"):
+                if type(line.get(key)) is not dict or line[key].get("type") != "ndarray":
+                    raise Interference("a figure line without its data")
+                check_record(line[key], depth + 1)
 
 
 def _flags(value: object, count: int, what: str) -> None:
@@ -168,6 +240,7 @@ def _apply(probe: dict[str, Any], observation: Any) -> None:
 def _jacobian(probe: dict[str, Any], observation: Any) -> None:
     inputs = probe["inputs"]
     _keys(observation, frozenset({"output", "rows", "shifted", "zero_upstream"}))
+    _records([observation["output"]], 1, "outputs")
     rows = _numel(observation["output"])  # None: forward returned what the wire cannot carry, the judge says so
     if type(observation["rows"]) is not list:
         raise Interference("Jacobian rows that are not a list")

@@ -48,7 +48,7 @@ def judge_check(
                 check_envelope(case.probe, observation)
             except Interference as error:
                 return _result(planned, "failed", f"{INTERFERENCE} ({error})", diagnosis="interference")
-            context = CaseContext(check=check, label=case.label, tolerances=tolerances, reveal=check.visible)
+            context = CaseContext(check, case.label, tolerances, check.visible, planned.input_names)
             if observation.get("at_import") and isinstance(observation.get("error"), dict):
                 verdicts.append((case.probe_id, import_verdict(observation["error"], planned.exercise)))
                 continue

@@ -61,6 +61,8 @@ class CaseContext:
     tolerances: dict[str, Tolerance]
     reveal: bool
     """Visible checks may show expected values; hidden ones never do."""
+    input_names: tuple[str, ...] = ()
+    """The Function's forward parameters (from the reference solution), to name an input; empty: by position."""
 
 
 Judge = Callable[[dict[str, Any], dict[str, Any], CaseContext], CaseVerdict]
@@ -525,12 +527,13 @@ def _judge_backward_economy(got: dict[str, Any], want: dict[str, Any], context: 
         )
     for position, want_none in enumerate(want.get("returned", []), start=1):  # the student's may go on: trailing Nones
         if want_none and not got["returned"][position - 1]:
+            argument = _argument_name(position, context.input_names)
             return CaseVerdict(
                 False,
-                f"{context.label}: backward computed a gradient for forward's {_ordinal(position)} argument, which does not "
+                f"{context.label}: backward computed a gradient for {argument}, which does not "
                 f"require one (ctx.needs_input_grad[{position - 1}] is False)",
                 hint=f"Check ctx.needs_input_grad in backward and return None for the inputs that need no gradient: here "
-                f"ctx.needs_input_grad[{position - 1}], forward's {_ordinal(position)} argument.",
+                f"ctx.needs_input_grad[{position - 1}], for {argument}.",
                 diagnosis="ignores_needs_input_grad",
             )
     if "op_count" in want and got.get("op_count") != want["op_count"]:
@@ -542,6 +545,13 @@ def _judge_backward_economy(got: dict[str, Any], want: dict[str, Any], context: 
             diagnosis="extra_work_in_backward",
         )
     return PASSED
+
+
+def _argument_name(position: int, names: tuple[str, ...]) -> str:
+    """`weight` when the reference's forward names its ``position``-th input (1-based), else "forward's second argument"."""
+    if 1 <= position <= len(names):
+        return f"`{names[position - 1]}`"
+    return f"forward's {_ordinal(position)} argument"
 
 
 def _ordinal(position: int) -> str:

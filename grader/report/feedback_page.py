@@ -21,7 +21,8 @@ from grader.report.class_stats import status_words
 from grader.report.gradebook_csv import format_points
 from grader.report.html import Image, render
 from grader.report.plots import PlotCache
-from grader.results import CheckResult, ExerciseResult, SubmissionResult
+from grader.results import CheckResult, ExerciseResult, SubmissionResult, passing_note
+from grader.seeds import shareable_seed
 
 OUTPUT_LINES = 40
 """Printed output shown per exercise; the record keeps more, the page stays readable."""
@@ -70,6 +71,8 @@ class ExerciseView:
     plot: PlotView | None
     traceback: dict[str, Any] | None
     output: str
+    note: str = ""
+    """One muted line about a passed check (a value accepted in another dtype), once per exercise."""
 
 
 @dataclass(frozen=True)
@@ -83,12 +86,22 @@ class FeedbackPage:
     warnings: list[str] = field(default_factory=list)
     late: str = ""
     """How the submission stood against its deadline (:func:`grader.late_policy.describe`); empty without a deadline."""
+    seed: str = ""
+    """This student's own hidden-input seed (:func:`grader.seeds.shareable_seed`); empty when the course seed was used."""
 
 
 def feedback_page(
-    result: SubmissionResult, course_title: str, titles: Mapping[str, str], plots: PlotCache, visible_only: bool = False
+    result: SubmissionResult,
+    course_title: str,
+    titles: Mapping[str, str],
+    plots: PlotCache,
+    visible_only: bool = False,
+    course_seed: int | None = None,
 ) -> FeedbackPage:
-    """The page's data; ``visible_only`` (``grade check``) lists and totals the visible checks only."""
+    """The page's data; ``visible_only`` (``grade check``) lists and totals the visible checks only.
+
+    ``course_seed`` lets the page name a per-student seed (so the grade can be reproduced); the course seed itself never shows.
+    """
     exercises = [_exercise(e, titles.get(e.exercise, e.exercise), index, plots, visible_only) for index, e in enumerate(result.exercises)]
     if visible_only:
         earned = sum(float(c.points) for e in result.exercises for c in e.checks if c.visible)
@@ -104,7 +117,15 @@ def feedback_page(
         exercises=exercises,
         warnings=list(result.warnings),
         late="" if visible_only else describe(result.late),
+        seed=_seed_note(result, course_seed),
     )
+
+
+def _seed_note(result: SubmissionResult, course_seed: int | None) -> str:
+    seed = shareable_seed(result.seed, course_seed, result.submission)
+    if seed is None:
+        return ""
+    return f"Your hidden inputs were drawn from seed {seed}, yours alone: quote it if you ask for this grade to be checked."
 
 
 def render_feedback(page: FeedbackPage) -> str:
@@ -128,6 +149,7 @@ def _exercise(exercise: ExerciseResult, title: str, index: int, plots: PlotCache
         plot=None if exercise.status in _NO_PLOT or exercise.plot is None else _plot(exercise.plot, plots),
         traceback=_traceback(exercise.traceback),
         output="\n".join(exercise.output.splitlines()[-OUTPUT_LINES:]),
+        note=passing_note(checks),
     )
 
 

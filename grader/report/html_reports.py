@@ -20,7 +20,7 @@ from grader.report.dashboard import dashboard_page, render_dashboard
 from grader.report.feedback_page import feedback_page, render_feedback
 from grader.report.plots import PlotCache
 from grader.report.records_json import read_submission_json, safe_file_stem, write_text_atomic
-from grader.report.similarity_page import read_summary
+from grader.report.similarity_page import read_summary, records_key
 from grader.results import SubmissionResult
 
 RECORDS = "submissions"
@@ -72,7 +72,8 @@ def write_reports(out_dir: Path, loaded: LoadedCourse) -> ReportFiles:
     for result in results:
         path = feedback_dir / f"{stems[result.submission]}.html"
         try:
-            write_text_atomic(path, render_feedback(feedback_page(result, loaded.course.title, titles, plots)), durable=False)
+            feedback = feedback_page(result, loaded.course.title, titles, plots, course_seed=loaded.course.seed)
+            write_text_atomic(path, render_feedback(feedback), durable=False)
         except Exception as error:  # one odd record (hand-edited, from another version) must not cost the class its dashboard
             unreadable.append(
                 f"the feedback page of {result.submission!r} could not be written ({type(error).__name__}: {str(error)[:200]})"
@@ -81,7 +82,10 @@ def write_reports(out_dir: Path, loaded: LoadedCourse) -> ReportFiles:
         pages[result.submission] = path
     order = exercise_order(results, [exercise.id for exercise in loaded.course.exercises])
     stats = class_stats(results, order)
-    page = dashboard_page(stats, results, stems, order, titles, loaded.course.title, unreadable, read_summary(out_dir))
+    similarity = read_summary(out_dir)
+    if similarity is not None:  # computed by `grade run` from other records (then run with --no-similarity): say so
+        similarity["stale"] = bool(similarity["records"]) and similarity["records"] != records_key(results)
+    page = dashboard_page(stats, results, stems, order, titles, loaded.course.title, unreadable, similarity)
     index = out_dir / INDEX
     write_text_atomic(index, render_dashboard(page), durable=False)
     return ReportFiles(

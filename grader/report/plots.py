@@ -103,7 +103,9 @@ def _limits(values: Sequence[float], margin: float = 0.05) -> tuple[float, float
     if not values:
         return -1.0, 1.0
     low, high = min(values), max(values)
-    constant = high / 2 - low / 2 <= 1e-9 * max(abs(low), abs(high), 1e-300)
+    # A span too small to draw (relative to the values, or subnormal-small) is drawn as a constant: scaling it
+    # to pixels would overflow (0 and 2.2e-308 gave an infinite scale factor).
+    constant = high / 2 - low / 2 <= max(1e-9 * max(abs(low), abs(high)), 1e-100)
     pad = max(abs(low) * 0.1, 1.0) if constant else (high / 2 - low / 2) * 2 * margin
     return max(low - pad, -LARGEST), min(high + pad, LARGEST)
 

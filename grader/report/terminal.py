@@ -24,7 +24,7 @@ from rich.text import Text
 
 from grader.printed_output import clip_output
 from grader.report.gradebook_csv import format_points
-from grader.results import CheckResult, ExerciseResult, SubmissionResult
+from grader.results import CheckResult, ExerciseResult, SubmissionResult, passing_note
 from grader.text_safety import one_line
 
 _STATUS_WORDS = {
@@ -159,6 +159,9 @@ def _render_exercise(exercise: ExerciseResult, console: Console, title: str, fol
     width = max((len(_clean(console, c.name)) for c in visible), default=0)
     for check in visible:
         console.print(_check_line(check, exercise, console, width), soft_wrap=True)
+    note = passing_note(visible)
+    if note:
+        console.print(Text.assemble("  ", ("Note: ", "dim"), (_clean(console, note), "dim")), soft_wrap=True)
     hints = list(dict.fromkeys(_clean(console, c.hint) for c in visible if c.hint and not c.passed))
     for hint in hints:
         console.print(Text.assemble("  ", ("Hint: ", "bold cyan"), (hint, "cyan")), soft_wrap=True)
@@ -269,7 +272,8 @@ def _summary_table(
     table.add_column("Submission", overflow="fold", min_width=min(max(longest, 10), NAME_WIDTH))
     for exercise_id in exercise_ids if per_exercise else []:
         table.add_column(_clean(console, exercise_id), justify="right", no_wrap=True)
-    table.add_column("Total", justify="right", no_wrap=True)
+    penalised = any(result.late is not None for result in results)
+    table.add_column("Total after penalty" if penalised else "Total", justify="right", no_wrap=True)
     if notes:
         table.add_column("Notes", overflow="fold")
     for result in results:
@@ -283,9 +287,18 @@ def _summary_row(result: SubmissionResult, exercise_ids: list[str], console: Con
     exercises = [_exercise_status(result, exercise_id) for exercise_id in exercise_ids]
     cells = [Text(_clean(console, one_line(result.submission)))]
     cells += [Text("-", style="dim") if e is None else Text(format_points(e.points)) for e in exercises]
-    cells.append(Text(_fraction(result.points, result.max_points), style="bold"))
-    cells.append(Text(_clean(console, _row_notes(exercise_ids, exercises)), style="yellow"))
+    cells.append(Text(_fraction(result.final_points, result.max_points), style="bold"))
+    notes = "; ".join(note for note in (_late_note(result), _row_notes(exercise_ids, exercises)) if note)
+    cells.append(Text(_clean(console, notes), style="yellow"))
     return cells
+
+
+def _late_note(result: SubmissionResult) -> str:
+    """A late row, marked as the gradebook's late columns mark it: how late, the penalty and the raw total."""
+    late = result.late
+    if late is None or late.late_seconds <= 0:
+        return ""
+    return f"late {late.late_seconds / 3600:.1f} h: -{late.penalty_percent:g}% of {format_points(late.points_before)}"
 
 
 LISTED_PER_NOTE = 3
@@ -321,7 +334,7 @@ def _not_gradable(results: list[SubmissionResult], exercise_ids: list[str]) -> C
 def _summary_footer(results: list[SubmissionResult], exercise_ids: list[str]) -> Text:
     if not results:
         return Text("0 submissions.", style="bold")
-    totals = [result.points for result in results]
+    totals = [result.final_points for result in results]  # after any late penalty, like the gradebook's last column
     mean = format_points(round(statistics.mean(totals), 2))
     median = format_points(round(statistics.median(totals), 2))
     reasons = _not_gradable(results, exercise_ids)
@@ -330,6 +343,9 @@ def _summary_footer(results: list[SubmissionResult], exercise_ids: list[str]) ->
     line += f"{plural(count, 'exercise')} could not be graded"
     if count:
         line += " (" + ", ".join(f"{n} {why}" for why, n in reasons.most_common()) + ")"
+    late = sum(1 for result in results if result.late is not None and result.late.late_seconds > 0)
+    if any(result.late is not None for result in results):
+        line += f", {plural(late, 'submission')} late (totals after the late penalty)"
     return Text(line + ".", style="bold")
 
 
