@@ -146,6 +146,7 @@ def _server_that_dies(warm_up: str = "full") -> subprocess.Popen[bytes]:
 
 def test_a_fork_server_that_fails_to_start_sends_a_check_to_portable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(client, "_spawn_server", _server_that_dies)
+    monkeypatch.setattr(client, "_prestarted", None)  # a server an earlier in-process command prestarted is not this test's
     monkeypatch.delenv(platform_support.ISOLATION_ENV, raising=False)
     with client.ForkServer(fallback=True) as server:
         assert server.level == "portable"
@@ -153,6 +154,7 @@ def test_a_fork_server_that_fails_to_start_sends_a_check_to_portable(monkeypatch
 
 def test_a_fork_server_that_fails_to_start_stops_a_class_run_with_the_opt_in(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(client, "_spawn_server", _server_that_dies)
+    monkeypatch.setattr(client, "_prestarted", None)  # a server an earlier in-process command prestarted is not this test's
     monkeypatch.delenv(platform_support.ISOLATION_ENV, raising=False)
     with pytest.raises(SandboxError, match=r"did not start.*--isolation portable"), client.ForkServer(fallback=False):
         pass
