@@ -84,7 +84,8 @@ sys.path.insert(0, str(REPO))
 from grader import baseline_cache  # noqa: E402
 from grader.course.load import LoadedCourse, load_course  # noqa: E402
 from grader.evaluate import static_problem  # noqa: E402
-from grader.plan import Plan, build_plan, student_seed  # noqa: E402
+from grader.plan import Plan, build_plan  # noqa: E402
+from grader.seeds import student_seed  # noqa: E402
 from grader.static_rules import autograd_use  # noqa: E402
 
 HOSTILE = {
