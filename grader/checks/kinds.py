@@ -214,8 +214,11 @@ def _factor_holds_at_every_upstream(student: dict[str, dict[str, Any]], referenc
         got = student.get(probe_id)
         if not isinstance(got, dict) or not isinstance(want, dict) or "backwards" not in want or "backwards" not in got:
             continue
+        got_runs, want_runs = got.get("backwards") or [], want.get("backwards") or []
+        if len(got_runs) != len(want_runs):  # not every upstream answered: the factor is not shown to hold at each
+            return False
         factors: list[float] = []
-        for got_run, want_run in zip(got.get("backwards") or [], want.get("backwards") or [], strict=False):
+        for got_run, want_run in zip(got_runs, want_runs, strict=True):
             try:
                 mine, right = flat_numbers(_grads(got_run)), flat_numbers(_grads(want_run))
             except (KeyError, ValueError, TypeError, WireError):
