@@ -17,7 +17,7 @@ from typing import Any
 from grader.checks.judge import Observations
 from grader.compare import flat_numbers
 from grader.course.schema import Tolerance
-from grader.plan import ExercisePlan
+from grader.plan import DEFAULT_TOLERANCES, ExercisePlan
 from grader.plot_numbers import pack_numbers
 from grader.plot_plan import PlotRequest
 from grader.sandbox.wire import WireError
@@ -61,7 +61,7 @@ def plot_record(
         got = _backward_series(student, len(request.x)) if student is not None else None
     if want is None:
         return None
-    tolerance = tolerances.get("float32", Tolerance(rtol=1.3e-6, atol=1e-5))
+    tolerance = _float32_tolerance(tolerances)
     labels = list(request.series) or _value_labels(len(want.columns))
     series = []
     for index, column in enumerate(want.columns):
@@ -208,35 +208,10 @@ def _figure_record(
     x = _numbers(next(iter(want_lines.values()))["x"])
     if x is None or any(_numbers(line["x"]) != x for line in want_lines.values()):
         return None
-    tolerance = tolerances.get("float32", Tolerance(rtol=1.3e-6, atol=1e-5))
+    tolerance = _float32_tolerance(tolerances)
     got = _figure_lines(student) if student else None
-    problems: list[str] = []
-    calls = student.get("calls") if student else None
-    first_call = calls[0] if isinstance(calls, list) and calls and isinstance(calls[0], dict) else {}
-    if not student:
-        problems.append("your code did not get this far (the worker ended before the figure was drawn)")
-    elif "error" in student or "error" in first_call:
-        error = student.get("error", first_call.get("error"))
-        problems.append(f"calling {request.title} raised {_error_text(error)}" if isinstance(error, dict) else "it failed")
-    elif got is None:
-        problems.append(f"{request.title} did not return a matplotlib Figure")
-    series = []
-    for label, want in want_lines.items():
-        mine = got[0].get(label) if got is not None else None
-        drawn = mine is not None and _same_x(_numbers(mine["x"]), x, tolerance)
-        if got is not None and mine is None:
-            problems.append(f"your figure has no line labelled {label!r}")
-        elif got is not None and not drawn:
-            problems.append(f"your line {label!r} is drawn over other x values than the reference's")
-        student_y = _numbers(mine["y"]) if drawn and mine is not None else None
-        reference_y = _numbers(want["y"]) or []
-        series.append(
-            {
-                "label": label,
-                "reference": pack_numbers([_finite(v) for v in reference_y]),
-                "student": None if student_y is None or len(student_y) != len(x) else pack_numbers([_finite(v) for v in student_y]),
-            }
-        )
+    problems = _figure_call_problems(request, student, got)
+    series = _figure_series(want_lines, got[0] if got is not None else None, x, tolerance, problems)
     if got is not None and not want_xlabels <= got[1]:
         problems.append(f"the x axis label should be {sorted(want_xlabels)[0]!r}")
     return {
@@ -251,6 +226,59 @@ def _figure_record(
         "truncated": False,
         "problem": "; ".join(problems)[:400],
     }
+
+
+def _figure_call_problems(
+    request: PlotRequest, student: dict[str, Any], got: tuple[dict[str, dict[str, Any]], set[str]] | None
+) -> list[str]:
+    """Why the student's figure cannot be compared at all (no observation, an exception, no Figure), or nothing."""
+    calls = student.get("calls") if student else None
+    first_call = calls[0] if isinstance(calls, list) and calls and isinstance(calls[0], dict) else {}
+    if not student:
+        return ["your code did not get this far (the worker ended before the figure was drawn)"]
+    if "error" in student or "error" in first_call:
+        error = student.get("error", first_call.get("error"))
+        return [f"calling {request.title} raised {_error_text(error)}" if isinstance(error, dict) else "it failed"]
+    if got is None:
+        return [f"{request.title} did not return a matplotlib Figure"]
+    return []
+
+
+def _figure_series(
+    want_lines: dict[str, dict[str, Any]],
+    got_lines: dict[str, dict[str, Any]] | None,
+    x: list[float],
+    tolerance: Tolerance,
+    problems: list[str],
+) -> list[dict[str, Any]]:
+    """One series per reference line, the student's y values beside it where their line has the same x.
+
+    ``got_lines`` is ``None`` when the student gave no figure; a line missing from their
+    figure, or drawn over other x values, adds its sentence to ``problems``.
+    """
+    series = []
+    for label, want in want_lines.items():
+        mine = got_lines.get(label) if got_lines is not None else None
+        drawn = mine is not None and _same_x(_numbers(mine["x"]), x, tolerance)
+        if got_lines is not None and mine is None:
+            problems.append(f"your figure has no line labelled {label!r}")
+        elif got_lines is not None and not drawn:
+            problems.append(f"your line {label!r} is drawn over other x values than the reference's")
+        student_y = _numbers(mine["y"]) if drawn and mine is not None else None
+        reference_y = _numbers(want["y"]) or []
+        series.append(
+            {
+                "label": label,
+                "reference": pack_numbers([_finite(v) for v in reference_y]),
+                "student": None if student_y is None or len(student_y) != len(x) else pack_numbers([_finite(v) for v in student_y]),
+            }
+        )
+    return series
+
+
+def _float32_tolerance(tolerances: dict[str, Tolerance]) -> Tolerance:
+    """The exercise's float32 tolerance, which the plots shade by; the default table's when the exercise has none."""
+    return tolerances.get("float32", DEFAULT_TOLERANCES["float32"])
 
 
 # ---------------------------------------------------------------- tracebacks

@@ -56,9 +56,9 @@ class DashboardPage:
     students: list[StudentRow]
     unreadable: list[str]
     similarity: dict[str, Any] | None = None
+    """The similarity report's summary (:func:`grader.report.similarity_page.read_summary`), None before the first."""
     regrade: dict[str, Any] | None = None
     """The last regrade's changes (:func:`regrade_section`), None when no submission was graded twice."""
-    """The similarity report's summary (:func:`grader.report.similarity_page.read_summary`), None before the first."""
 
 
 def feedback_href(stem: str) -> str:
@@ -76,6 +76,10 @@ def dashboard_page(
     unreadable: Sequence[str] = (),
     similarity: dict[str, Any] | None = None,
 ) -> DashboardPage:
+    """The dashboard's data: the class's numbers as text for the template, one row per student.
+
+    ``stems`` maps each submission to its feedback page's file stem; ``titles`` maps exercise ids to their titles.
+    """
     totals = list(stats.totals)
     return DashboardPage(
         course_title=course_title,
@@ -89,46 +93,61 @@ def dashboard_page(
             {"label": d.name.replace("_", " "), "exercise": titles.get(d.exercise, d.exercise), "count": str(d.submissions), "hint": d.hint}
             for d in stats.diagnoses
         ],
-        exercises=[
-            {
-                "title": titles.get(e.exercise, e.exercise),
-                "passed": str(e.full_marks.passed),
-                "total": str(e.full_marks.total),
-                "percent": f"{e.full_marks.percent:.0f}",
-                "mean": format_points(e.mean_points),
-                "max": format_points(e.max_points),
-                "not_gradable": str(e.not_gradable),
-            }
-            for e in stats.exercises
-        ],
-        checks=[
-            {
-                "exercise": c.exercise,
-                "name": c.check,
-                "visible": "1" if c.visible else "",
-                "passed": str(c.rate.passed),
-                "total": str(c.rate.total),
-                "percent": f"{c.rate.percent:.0f}",
-            }
-            for c in stats.checks
-        ],
-        ungraded=[
-            {
-                "submission": u.submission,
-                "href": feedback_href(stems[u.submission]),
-                "exercise": u.exercise,
-                "status": u.status,
-                "reason": u.reason,
-            }
-            for u in stats.ungraded
-            if u.submission in stems
-        ],
+        exercises=_exercise_rows(stats, titles),
+        checks=_check_rows(stats),
+        ungraded=_ungraded_rows(stats, stems),
         exercise_ids=list(exercise_ids),
         students=[_row(result, stems[result.submission], exercise_ids) for result in results],
         unreadable=list(unreadable),
         similarity=similarity,
         regrade=regrade_section(results, stems),
     )
+
+
+def _exercise_rows(stats: ClassStats, titles: Mapping[str, str]) -> list[dict[str, str]]:
+    """Per exercise: how many earned full marks, the mean and maximum points, how many could not be graded."""
+    return [
+        {
+            "title": titles.get(e.exercise, e.exercise),
+            "passed": str(e.full_marks.passed),
+            "total": str(e.full_marks.total),
+            "percent": f"{e.full_marks.percent:.0f}",
+            "mean": format_points(e.mean_points),
+            "max": format_points(e.max_points),
+            "not_gradable": str(e.not_gradable),
+        }
+        for e in stats.exercises
+    ]
+
+
+def _check_rows(stats: ClassStats) -> list[dict[str, str]]:
+    """Per check: its pass rate, and whether students see it (the template says visible or hidden)."""
+    return [
+        {
+            "exercise": c.exercise,
+            "name": c.check,
+            "visible": "1" if c.visible else "",
+            "passed": str(c.rate.passed),
+            "total": str(c.rate.total),
+            "percent": f"{c.rate.percent:.0f}",
+        }
+        for c in stats.checks
+    ]
+
+
+def _ungraded_rows(stats: ClassStats, stems: Mapping[str, str]) -> list[dict[str, str]]:
+    """Exercises that could not be graded, linked to the student's page (only submissions that have one)."""
+    return [
+        {
+            "submission": u.submission,
+            "href": feedback_href(stems[u.submission]),
+            "exercise": u.exercise,
+            "status": u.status,
+            "reason": u.reason,
+        }
+        for u in stats.ungraded
+        if u.submission in stems
+    ]
 
 
 MAX_REGRADE_ROWS = 200

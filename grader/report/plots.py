@@ -1,7 +1,8 @@
 """The pictures of the reports, as inline SVG written from plain numbers.
 
 Every curve comes from a stored record (:mod:`grader.feedback_data`), never from
-student objects. The SVG is text built here: numbers we format ourselves, and
+student objects. The SVG is text built here and in :mod:`grader.report.svg` (scales,
+ticks, axes): numbers we format ourselves, and
 every string a record holds (a title, a series label) goes through
 :func:`markupsafe.escape`, so a hand-edited record cannot put markup on a page.
 Inline SVG elements are part of the page, not images: the pages' policy
@@ -26,18 +27,30 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
+from grader.plan import DEFAULT_TOLERANCES
 from grader.plot_numbers import unpack_numbers
 from grader.png import UnsafeImage, sanitize_png
 from grader.report.html import Image, inline_png
+from grader.report.svg import (
+    BOTTOM,
+    FONT,
+    HEIGHT,
+    LARGEST,
+    LEFT,
+    MAX_TITLE,
+    RIGHT,
+    TOP,
+    WIDTH,
+    Scale,
+    data_limits,
+    draw_axes,
+    svg_picture,
+    svg_text,
+)
 
-WIDTH, HEIGHT = 630, 306
-"""User units of a picture (its CSS pixels on a laptop; the page's CSS scales it down on a phone). The legend adds rows below."""
-LEFT, RIGHT, TOP, BOTTOM = 62, 12, 28, 38
-"""Margins around the axes: tick labels on the left and below, the title above."""
 LEGEND_ROW = 16
-FONT = 10
 CHAR_WIDTH = 0.58 * FONT
 """A generous average glyph width, to lay out legend entries without measuring text."""
 
@@ -48,9 +61,6 @@ MARKERS_PER_LINE = 12
 REFERENCE_COLOUR = "#444444"
 DIFFER_COLOUR = "#ffb000"
 BAR_COLOUR = "#1f77b4"
-MAX_TITLE = 120
-LARGEST = 1.7e308
-"""Axis limits stop here, short of the float maximum, so that no computation on them overflows."""
 MAX_BINS = 30
 
 
@@ -76,98 +86,6 @@ def _runs(x: Sequence[float], flags: Sequence[bool]) -> list[tuple[float, float]
     return runs
 
 
-# ---------------------------------------------------------------- axes
-
-
-@dataclass(frozen=True)
-class _Scale:
-    """Data to picture coordinates along one axis: ``pixel = offset + value * factor``."""
-
-    low: float
-    high: float
-    offset: float
-    factor: float
-
-    @classmethod
-    def between(cls, low: float, high: float, start: float, end: float) -> _Scale:
-        # Halves first: high - low overflows for values near the float maximum, which a record may hold.
-        factor = (end - start) / (high / 2 - low / 2) / 2
-        return cls(low, high, start - low * factor, factor)
-
-    def __call__(self, value: float) -> float:
-        return self.offset + value * self.factor
-
-
-def _limits(values: Sequence[float], margin: float = 0.05) -> tuple[float, float]:
-    """The data range widened by ``margin`` on each side; a sensible range for a constant or no data."""
-    if not values:
-        return -1.0, 1.0
-    low, high = min(values), max(values)
-    # A span too small to draw (relative to the values, or subnormal-small) is drawn as a constant: scaling it
-    # to pixels would overflow (0 and 2.2e-308 gave an infinite scale factor).
-    constant = high / 2 - low / 2 <= max(1e-9 * max(abs(low), abs(high)), 1e-100)
-    pad = max(abs(low) * 0.1, 1.0) if constant else (high / 2 - low / 2) * 2 * margin
-    return max(low - pad, -LARGEST), min(high + pad, LARGEST)
-
-
-def _ticks(low: float, high: float, most: int = 7, integer: bool = False) -> tuple[list[float], float]:
-    """Round numbers between ``low`` and ``high`` (1, 2, 2.5 or 5 times a power of ten apart), and that step."""
-    raw = (high / 2 - low / 2) / max(most - 1, 1) * 2  # halves, then divide: finite for any finite limits
-    magnitude = 10.0 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * (1 - 1e-9))
-    if integer:
-        step = max(1.0, float(round(step)))
-    first, last = math.ceil(low / step - 1e-9), math.floor(high / step + 1e-9)
-    return [k * step for k in range(first, last + 1)], step
-
-
-def _tick_label(value: float, step: float) -> str:
-    """``value`` with as many decimals as the step needs (0.25 steps: two), or three significant digits for extremes."""
-    if step >= 1e-4 and max(abs(value), step) < 1e6:
-        exponent = math.floor(math.log10(step) + 1e-9)
-        quarter = abs(step / 10.0**exponent - 2.5) < 1e-6
-        text = f"{value:.{max(0, -exponent + quarter)}f}"
-    else:
-        text = f"{value:.3g}"
-    return "0" if text.strip("-0.") == "" else text
-
-
-def _text(x: float, y: float, text: str, anchor: str = "middle", extra: str = "") -> str:
-    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"{extra}>{escape(text)}</text>'
-
-
-def _axes(xs: _Scale, ys: _Scale, x_label: str, y_label: str, title: str, integer_y: bool = False) -> list[str]:
-    """Frame, grid, tick labels, axis labels and the title."""
-    left, right, top, bottom = xs(xs.low), xs(xs.high), ys(ys.high), ys(ys.low)
-    parts = [f'<rect x="{left:.1f}" y="{top:.1f}" width="{right - left:.1f}" height="{bottom - top:.1f}" fill="#ffffff" stroke="#999999"/>']
-    grid, labels = [], []
-    x_ticks, x_step = _ticks(xs.low, xs.high, 9)
-    for tick in x_ticks:
-        px = xs(tick)
-        grid.append(f"M{px:.1f} {top:.1f}V{bottom:.1f}")
-        labels.append(_text(px, bottom + 13, _tick_label(tick, x_step)))
-    y_ticks, y_step = _ticks(ys.low, ys.high, 7, integer=integer_y)
-    for tick in y_ticks:
-        py = ys(tick)
-        grid.append(f"M{left:.1f} {py:.1f}H{right:.1f}")
-        labels.append(_text(left - 4, py + 3.5, _tick_label(tick, y_step), anchor="end"))
-    parts.append(f'<path d="{"".join(grid)}" stroke="#d0d0d0" stroke-width="0.8" fill="none"/>')
-    parts += labels
-    parts.append(_text((left + right) / 2, bottom + 29, x_label))
-    parts.append(_text(14, (top + bottom) / 2, y_label, extra=f' transform="rotate(-90 14 {(top + bottom) / 2:.1f})"'))
-    parts.append(_text(WIDTH / 2, 17, title[:MAX_TITLE], extra=' font-size="11"'))
-    return parts
-
-
-def _svg(height: float, label: str, parts: list[str]) -> Markup:
-    """The picture as markup for a page: every text in ``parts`` was escaped where it was built."""
-    head = (
-        f'<svg class="plot" viewBox="0 0 {WIDTH} {height:.0f}" width="{WIDTH}" height="{height:.0f}" role="img" '
-        f'font-family="system-ui, sans-serif" font-size="{FONT}" fill="#1f2328"><title>{escape(label)}</title>'
-    )
-    return Markup(head + "".join(parts) + "</svg>")
-
-
 # ---------------------------------------------------------------- comparison plots
 
 
@@ -181,7 +99,7 @@ def _numbers(stored: Any, length: int) -> list[float | None]:
     return values + [None] * (length - len(values))
 
 
-def _line(xs: list[str], values: list[float | None], ys: _Scale) -> str:
+def _line(xs: list[str], values: list[float | None], ys: Scale) -> str:
     """SVG path data through the points that have a value, lifting the pen over the gaps (``M x y x y ...`` per stretch)."""
     offset, factor = ys.offset, ys.factor
     if None not in values:  # the common case, kept to one comprehension: drawing is most of a distinct plot's cost
@@ -213,9 +131,93 @@ def _legend(entries: list[tuple[str, str]], top: float) -> tuple[list[str], floa
         width = 34 + CHAR_WIDTH * len(label) + 16
         if x + width > WIDTH - RIGHT and x > LEFT:
             x, y, rows = float(LEFT), y + LEGEND_ROW, rows + 1
-        parts.append(f'<g transform="translate({x:.1f} {y:.1f})">{sample}{_text(34, 4, label, anchor="start")}</g>')
+        parts.append(f'<g transform="translate({x:.1f} {y:.1f})">{sample}{svg_text(34, 4, label, anchor="start")}</g>')
         x += width
     return parts, rows * LEGEND_ROW + 4
+
+
+@dataclass(frozen=True)
+class _Series:
+    """One series of a comparison plot, its lines as floats or ``None`` per x value."""
+
+    index: int
+    label: str
+    reference: list[float | None]
+    student: list[float | None] | None
+    """``None`` when the record has no student line (the page then shows the reference alone)."""
+
+
+def _tolerance(plot: dict[str, Any]) -> tuple[float, float]:
+    """The plot's ``(rtol, atol)``; a record without them falls back to the float32 default every check starts from."""
+    tolerance = plot.get("tolerance") or {}
+    default = DEFAULT_TOLERANCES["float32"]
+    return float(tolerance.get("rtol", default.rtol)), float(tolerance.get("atol", default.atol))
+
+
+def _series(plot: dict[str, Any], length: int) -> list[_Series]:
+    """The record's series, each line ``length`` points long."""
+    series = []
+    for index, raw in enumerate(list(plot.get("series") or [])):
+        student = None if raw.get("student") is None else _numbers(raw["student"], length)
+        series.append(_Series(index, str(raw.get("label", "")), _numbers(raw.get("reference"), length), student))
+    return series
+
+
+def _differs_anywhere(series: list[_Series], length: int, rtol: float, atol: float) -> list[bool]:
+    """Per x value: does any student line miss its reference there?"""
+    flags = [False] * length
+    for line in series:
+        if line.student is not None:
+            flags = [a or b for a, b in zip(flags, differing(line.student, line.reference, rtol, atol), strict=True)]
+    return flags
+
+
+def _shading(runs: list[tuple[float, float]], xs: Scale, bottom: float) -> list[str]:
+    """A band behind each x range where the student's lines differ, clipped to the axes."""
+    parts = []
+    for low, high in runs:
+        start, end = max(xs(low), float(LEFT)), min(xs(high), float(WIDTH - RIGHT))
+        parts.append(
+            f'<rect class="differs" x="{start:.1f}" y="{TOP}" width="{end - start:.1f}" height="{bottom - TOP}" '
+            f'fill="{DIFFER_COLOUR}" fill-opacity="0.25"/>'
+        )
+    return parts
+
+
+def _reference_lines(series: list[_Series], x_text: list[str], ys: Scale) -> tuple[list[str], list[tuple[str, str]]]:
+    """The dashed expected lines (grey when alone, the series' colour beside others) and their legend entries."""
+    several = len(series) > 1
+    parts, legend = [], []
+    for line in series:
+        colour = STUDENT_COLOURS[line.index % len(STUDENT_COLOURS)] if several else REFERENCE_COLOUR
+        dashed = f'stroke="{colour}" stroke-opacity="0.6" stroke-width="2.2" stroke-dasharray="7 4" fill="none"'
+        parts.append(f'<path class="reference" d="{_line(x_text, line.reference, ys)}" {dashed}/>')
+        legend.append((f'<path d="M0 0H28" {dashed}/>', f"expected ({line.label})" if several else "expected"))
+    return parts, legend
+
+
+def _student_lines(
+    series: list[_Series], x: list[float], x_text: list[str], xs: Scale, ys: Scale
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """The solid student lines, each with sparse markers staggered between series, and their legend entries."""
+    several = len(series) > 1
+    every = max(len(x) // MARKERS_PER_LINE, 1)
+    parts, legend = [], []
+    for line in series:
+        student = line.student
+        if student is None:
+            continue
+        colour = STUDENT_COLOURS[line.index % len(STUDENT_COLOURS)]
+        shape = MARKERS[line.index % len(MARKERS)]
+        solid = f'stroke="{colour}" stroke-width="1.6" fill="none"'
+        parts.append(f'<path class="student" d="{_line(x_text, student, ys)}" {solid}/>')
+        first = line.index * every // max(len(series), 1)
+        marks = "".join(_marker(shape, xs(x[i]), ys(v)) for i in range(first, len(x), every) if (v := student[i]) is not None)
+        if marks:
+            parts.append(f'<path d="{marks}" fill="{colour}"/>')
+        sample = f'<path d="M0 0H28" {solid}/><path d="{_marker(shape, 14, 0)}" fill="{colour}"/>'
+        legend.append((sample, f"yours ({line.label})" if several else "yours"))
+    return parts, legend
 
 
 def render_comparison(plot: dict[str, Any]) -> Markup:
@@ -227,61 +229,24 @@ def render_comparison(plot: dict[str, Any]) -> Markup:
     x = [v for v in stored_x if v is not None and math.isfinite(v)]
     if not x or len(x) != len(stored_x):
         raise ValueError("a plot needs finite x values")
-    tolerance = plot.get("tolerance") or {}
-    rtol, atol = float(tolerance.get("rtol", 1.3e-6)), float(tolerance.get("atol", 1e-5))
-    raw_series = list(plot.get("series") or [])
-    several = len(raw_series) > 1
-    series = []
-    for index, raw in enumerate(raw_series):
-        label = str(raw.get("label", ""))
-        reference = _numbers(raw.get("reference"), len(x))
-        student = None if raw.get("student") is None else _numbers(raw["student"], len(x))
-        series.append((index, label, reference, student))
-    flags = [False] * len(x)
-    for _, _, reference, student in series:
-        if student is not None:
-            flags = [a or b for a, b in zip(flags, differing(student, reference, rtol, atol), strict=True)]
-    finite = [v for _, _, reference, student in series for line in (reference, student or ()) for v in line if v is not None]
-    x_low, x_high = _limits(x, margin=0.02)
-    y_low, y_high = _limits(finite)
+    series = _series(plot, len(x))
+    flags = _differs_anywhere(series, len(x), *_tolerance(plot))
+    finite = [v for line in series for values in (line.reference, line.student or ()) for v in values if v is not None]
     bottom = HEIGHT - BOTTOM
-    xs = _Scale.between(x_low, x_high, LEFT, WIDTH - RIGHT)
-    ys = _Scale.between(y_low, y_high, bottom, TOP)
+    xs = Scale.between(*data_limits(x, margin=0.02), LEFT, WIDTH - RIGHT)
+    ys = Scale.between(*data_limits(finite), bottom, TOP)
     y_label = "gradient" if plot.get("kind") == "backward" else "value"
-    parts = _axes(xs, ys, "x", y_label, str(plot.get("title", "")))
     runs = _runs(x, flags)
-    for low, high in runs:
-        start, end = max(xs(low), float(LEFT)), min(xs(high), float(WIDTH - RIGHT))
-        parts.append(
-            f'<rect class="differs" x="{start:.1f}" y="{TOP}" width="{end - start:.1f}" height="{bottom - TOP}" '
-            f'fill="{DIFFER_COLOUR}" fill-opacity="0.25"/>'
-        )
     x_text = [f"{xs(v):.1f}" for v in x]
-    legend: list[tuple[str, str]] = []
-    every = max(len(x) // MARKERS_PER_LINE, 1)
-    for index, label, reference, _ in series:
-        colour = STUDENT_COLOURS[index % len(STUDENT_COLOURS)] if several else REFERENCE_COLOUR
-        dashed = f'stroke="{colour}" stroke-opacity="0.6" stroke-width="2.2" stroke-dasharray="7 4" fill="none"'
-        parts.append(f'<path class="reference" d="{_line(x_text, reference, ys)}" {dashed}/>')
-        legend.append((f'<path d="M0 0H28" {dashed}/>', f"expected ({label})" if several else "expected"))
-    for index, label, _, student in series:
-        if student is None:
-            continue
-        colour = STUDENT_COLOURS[index % len(STUDENT_COLOURS)]
-        shape = MARKERS[index % len(MARKERS)]
-        solid = f'stroke="{colour}" stroke-width="1.6" fill="none"'
-        parts.append(f'<path class="student" d="{_line(x_text, student, ys)}" {solid}/>')
-        first = index * every // max(len(series), 1)
-        marks = "".join(_marker(shape, xs(x[i]), ys(v)) for i in range(first, len(x), every) if (v := student[i]) is not None)
-        if marks:
-            parts.append(f'<path d="{marks}" fill="{colour}"/>')
-        sample = f'<path d="M0 0H28" {solid}/><path d="{_marker(shape, 14, 0)}" fill="{colour}"/>'
-        legend.append((sample, f"yours ({label})" if several else "yours"))
+    reference_parts, legend = _reference_lines(series, x_text, ys)
+    student_parts, student_legend = _student_lines(series, x, x_text, xs, ys)
+    legend += student_legend
     if runs:
         legend.append((f'<rect x="0" y="-5" width="28" height="10" fill="{DIFFER_COLOUR}" fill-opacity="0.35"/>', "yours differs here"))
+    parts = draw_axes(xs, ys, "x", y_label, str(plot.get("title", ""))) + _shading(runs, xs, bottom) + reference_parts + student_parts
     rows, height = _legend(legend, HEIGHT + 4)
     title = str(plot.get("title", ""))[:MAX_TITLE]
-    return _svg(HEIGHT + height, f"plot: {title}", parts + rows)
+    return svg_picture(HEIGHT + height, f"plot: {title}", parts + rows)
 
 
 # ---------------------------------------------------------------- dashboard histogram
@@ -297,10 +262,10 @@ def render_histogram(totals: Sequence[float], max_points: float) -> Markup:
         if 0 <= total <= top:
             counts[min(int(total / top * bins), bins - 1)] += 1
     bottom = HEIGHT - BOTTOM
-    xs = _Scale.between(0.0, top, LEFT, WIDTH - RIGHT)
-    ys = _Scale.between(0.0, max(max(counts) * 1.05, 1.0), bottom, TOP)
+    xs = Scale.between(0.0, top, LEFT, WIDTH - RIGHT)
+    ys = Scale.between(0.0, max(max(counts) * 1.05, 1.0), bottom, TOP)
     title = f"Score distribution ({len(totals)} submissions, maximum {top:g})"
-    parts = _axes(xs, ys, "total points", "submissions", title, integer_y=True)
+    parts = draw_axes(xs, ys, "total points", "submissions", title, integer_y=True)
     width = top / bins
     for index, count in enumerate(counts):
         if not count:
@@ -311,7 +276,7 @@ def render_histogram(totals: Sequence[float], max_points: float) -> Markup:
             f'<rect class="histogram-bar" x="{left:.1f}" y="{ys(count):.1f}" width="{right - left:.1f}" height="{height:.1f}" '
             f'fill="{BAR_COLOUR}" stroke="#ffffff"><title>{count} submission{"s" if count != 1 else ""}: {band}</title></rect>'
         )
-    return _svg(HEIGHT, f"histogram of total scores: {title}", parts)
+    return svg_picture(HEIGHT, f"histogram of total scores: {title}", parts)
 
 
 # ---------------------------------------------------------------- cache
