@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from matplotlib.figure import Figure
 
-from grader.course.schema import Exercise
+from grader.course.schema import Exercise, Tolerance
 from grader.feedback_data import first_traceback, plot_record
 from grader.plan import DEFAULT_TOLERANCES, ExercisePlan, PlannedCase, PlannedCheck
 from grader.plot_numbers import pack_numbers, unpack_numbers
@@ -290,6 +290,25 @@ def test_a_figure_that_is_not_a_figure_keeps_the_reference_and_says_why() -> Non
     assert record is not None and "did not return a matplotlib Figure" in record["problem"]
     record = plot_record(_figure_request(), {}, reference, DEFAULT_TOLERANCES)
     assert record is not None and "did not get this far" in record["problem"]
+
+
+def test_a_figure_whose_call_raised_names_the_exception_and_keeps_the_reference() -> None:
+    x = [0.0, 1.0]
+    reference = _figure_call({"function": (x, [0.0, 1.0])})
+    raised = {"calls": [{"error": {"type": "ValueError", "message": "no data\nsecond line"}}]}
+    record = plot_record(_figure_request(), raised, reference, DEFAULT_TOLERANCES)
+    assert record is not None and record["problem"] == "calling plot() raised ValueError: no data"
+    assert [s["student"] for s in record["series"]] == [None] and unpack_numbers(record["series"][0]["reference"]) == [0.0, 1.0]
+
+
+def test_a_figure_record_carries_the_exercise_float32_tolerance_or_the_default_table_one() -> None:
+    x = [0.0, 1.0]
+    reference = _figure_call({"function": (x, [0.0, 1.0])})
+    own = plot_record(_figure_request(), reference, reference, {"float32": Tolerance(rtol=0.1, atol=0.2)})
+    default = plot_record(_figure_request(), reference, reference, {})
+    assert own is not None and own["tolerance"] == {"rtol": 0.1, "atol": 0.2}
+    float32 = DEFAULT_TOLERANCES["float32"]
+    assert default is not None and default["tolerance"] == {"rtol": float32.rtol, "atol": float32.atol}
 
 
 def _plan_with(visible_probe: str, hidden_probe: str) -> ExercisePlan:

@@ -11,6 +11,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from grader.course.load import LoadedCourse, load_course
+from grader.plan import DEFAULT_TOLERANCES
 from grader.plot_numbers import pack_numbers
 from grader.report.class_stats import class_stats
 from grader.report.html_reports import write_reports
@@ -176,6 +177,16 @@ def test_a_record_with_packed_numbers_draws_the_same_picture_as_one_with_lists()
 def test_a_correct_students_plot_has_no_shaded_range() -> None:
     plot = _curve(2.0)
     assert 'class="differs"' not in str(render_comparison(plot))
+
+
+@pytest.mark.parametrize(("miss_in_atols", "shaded"), [(0.5, False), (2.0, True)])
+def test_a_plot_record_without_a_tolerance_is_shaded_by_the_default_float32_tolerance(miss_in_atols: float, shaded: bool) -> None:
+    plot = _curve(2.0)
+    del plot["tolerance"]
+    series = plot["series"][0]  # type: ignore[index]
+    series["reference"] = [0.0] * len(series["reference"])
+    series["student"] = [miss_in_atols * DEFAULT_TOLERANCES["float32"].atol] * len(series["reference"])
+    assert ('class="differs"' in str(render_comparison(plot))) is shaded
 
 
 def test_text_from_a_record_is_escaped_inside_the_svg() -> None:

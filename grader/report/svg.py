@@ -13,9 +13,13 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-WIDTH, HEIGHT = 630, 306
+WIDTH = 630
+HEIGHT = 306
 """User units of a picture (its CSS pixels on a laptop; the page's CSS scales it down on a phone). The legend adds rows below."""
-LEFT, RIGHT, TOP, BOTTOM = 62, 12, 28, 38
+LEFT = 62
+RIGHT = 12
+TOP = 28
+BOTTOM = 38
 """Margins around the axes: tick labels on the left and below, the title above."""
 FONT = 10
 MAX_TITLE = 120
