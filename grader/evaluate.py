@@ -23,7 +23,7 @@ from grader.plan import ExercisePlan, MutantBehaviour, Observations, Plan, worke
 from grader.printed_output import clip_output
 from grader.results import ExerciseStatus
 from grader.sandbox import protocol
-from grader.sandbox.client import Job, Module, WorkerRun
+from grader.sandbox.jobs import Job, Module, WorkerRun
 from grader.static_rules import autograd_use
 from grader.submissions import Submission
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from grader.sandbox import protocol
-from grader.sandbox.client import Job, Module, parse_run
+from grader.sandbox.jobs import Job, Module, parse_run
 
 PLAN = ["p1", "p2", "p3"]
 
