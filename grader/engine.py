@@ -31,7 +31,7 @@ from grader.errors import CourseError
 from grader.evaluate import Baseline, Evaluation, evaluate_baseline, evaluate_submissions
 from grader.executors import Executor, weakest
 from grader.feedback_data import exercise_feedback
-from grader.plan import Plan, build_plan
+from grader.plan import ExercisePlan, Plan, build_plan
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
 from grader.sandbox.client import ForkServer
 from grader.seeds import student_seed
@@ -238,6 +238,29 @@ def _prefetched(chunks: Iterator[_EvaluatedChunk]) -> Iterator[_EvaluatedChunk]:
         thread.join(timeout=5)  # a thread still evaluating ends when the fork server closes
 
 
+def _judge_tasks(chunk: _EvaluatedChunk) -> list[JudgeTask]:
+    """One judging task per submission x exercise that reached a worker (the others have nothing to judge)."""
+    tasks = []
+    for submission, evaluations in chunk.submissions:
+        seed = chunk.seeds[submission.name]
+        baseline = chunk.baselines[seed]
+        for exercise_plan in chunk.plans[seed].exercises:
+            evaluation = evaluations[exercise_plan.id]
+            if evaluation.status in ("missing", "syntax_error", "rejected"):
+                continue
+            tasks.append(
+                JudgeTask(
+                    submission=submission.name,
+                    plan=exercise_plan,
+                    observations=evaluation.observations,
+                    reference=baseline.references[exercise_plan.id],
+                    mutants=baseline.mutants.get(exercise_plan.id, ()),
+                    unfinished=None if evaluation.status == "graded" else evaluation.message or "the worker ended before this check",
+                )
+            )
+    return tasks
+
+
 def grade_stream(
     loaded: LoadedCourse,
     submissions: Iterable[Submission],
@@ -264,26 +287,7 @@ def grade_stream(
         chunks = _evaluate_chunks(_Seeds(loaded, options), server, executor, submissions, size, course_seed)
         # Instructor checks call the student's code through the local fork server while pytest runs: then in turn.
         for chunk in chunks if checks_dir is not None else _prefetched(chunks):
-            tasks = []
-            for submission, evaluations in chunk.submissions:
-                seed = chunk.seeds[submission.name]
-                baseline = chunk.baselines[seed]
-                for exercise_plan in chunk.plans[seed].exercises:
-                    evaluation = evaluations[exercise_plan.id]
-                    if evaluation.status in ("missing", "syntax_error", "rejected"):
-                        continue
-                    tasks.append(
-                        JudgeTask(
-                            submission=submission.name,
-                            plan=exercise_plan,
-                            observations=evaluation.observations,
-                            reference=baseline.references[exercise_plan.id],
-                            mutants=baseline.mutants.get(exercise_plan.id, ()),
-                            unfinished=None
-                            if evaluation.status == "graded"
-                            else evaluation.message or "the worker ended before this check",
-                        )
-                    )
+            tasks = _judge_tasks(chunk)
             plans = {p.id: p for p in chunk.plans[course_seed].exercises}
             handles = [StudentHandle(submission, server, plans) for submission, _ in chunk.submissions]
             outcome = run_judging(tasks, handles, checks_dir)
@@ -297,6 +301,47 @@ def grade_stream(
     return weakest(levels)
 
 
+def _checks_of(submission: str, exercise_plan: ExercisePlan, evaluation: Evaluation, outcome: JudgeOutcome) -> list[CheckResult]:
+    """Each planned check's result, then the instructor's; ``not_graded`` where the judge had none (not run, or the worker ended first)."""
+    checks: list[CheckResult] = []
+    for planned in exercise_plan.checks:
+        result = outcome.builtin.get((submission, exercise_plan.id, planned.name))
+        if result is None:
+            check = planned.check
+            result = CheckResult(
+                exercise=exercise_plan.id,
+                name=check.name,
+                visible=check.visible,
+                points=0.0,
+                max_points=check.points,
+                status="not_graded",
+                message=evaluation.message,
+                description=check.description or "",
+            )
+        checks.append(result)
+    checks.extend(r for (name, exercise, _), r in outcome.custom.items() if name == submission and exercise == exercise_plan.id)
+    return checks
+
+
+def _exercise_result(exercise_plan: ExercisePlan, evaluation: Evaluation, checks: list[CheckResult], reference: Any) -> ExerciseResult:
+    """The exercise's record: its checks' points summed, ``not_started`` when the stub still raises in every check."""
+    status = evaluation.status
+    if status == "graded" and checks and all(c.status == "not_started" for c in checks):
+        status = "not_started"
+    return ExerciseResult(
+        exercise=exercise_plan.id,
+        status=status,
+        points=round(sum(c.points for c in checks), 6),
+        max_points=round(sum(c.max_points for c in checks), 6),
+        checks=tuple(checks),
+        message=evaluation.message,
+        isolation=evaluation.isolation,
+        wall_seconds=evaluation.wall_seconds,
+        output=evaluation.output,
+        **exercise_feedback(exercise_plan, evaluation.observations, reference),
+    )
+
+
 def _assemble(
     submission: Submission,
     evaluations: dict[str, Evaluation],
@@ -306,43 +351,12 @@ def _assemble(
     course_id: str,
     references: dict[str, Any] | None = None,
 ) -> SubmissionResult:
+    """The submission's record from its evaluations and the chunk's judging, in the plan's order of exercises."""
     exercises = []
     for exercise_plan in plan.exercises:
         evaluation = evaluations[exercise_plan.id]
-        checks: list[CheckResult] = []
-        for planned in exercise_plan.checks:
-            result = outcome.builtin.get((submission.name, exercise_plan.id, planned.name))
-            if result is None:
-                check = planned.check
-                result = CheckResult(
-                    exercise=exercise_plan.id,
-                    name=check.name,
-                    visible=check.visible,
-                    points=0.0,
-                    max_points=check.points,
-                    status="not_graded",
-                    message=evaluation.message,
-                    description=check.description or "",
-                )
-            checks.append(result)
-        checks.extend(r for (name, exercise, _), r in outcome.custom.items() if name == submission.name and exercise == exercise_plan.id)
-        status = evaluation.status
-        if status == "graded" and checks and all(c.status == "not_started" for c in checks):
-            status = "not_started"
-        exercises.append(
-            ExerciseResult(
-                exercise=exercise_plan.id,
-                status=status,
-                points=round(sum(c.points for c in checks), 6),
-                max_points=round(sum(c.max_points for c in checks), 6),
-                checks=tuple(checks),
-                message=evaluation.message,
-                isolation=evaluation.isolation,
-                wall_seconds=evaluation.wall_seconds,
-                output=evaluation.output,
-                **exercise_feedback(exercise_plan, evaluation.observations, (references or {}).get(exercise_plan.id)),
-            )
-        )
+        checks = _checks_of(submission.name, exercise_plan, evaluation, outcome)
+        exercises.append(_exercise_result(exercise_plan, evaluation, checks, (references or {}).get(exercise_plan.id)))
     return SubmissionResult(
         submission=submission.name,
         path=os.fsencode(submission.path).decode("utf-8", "backslashreplace"),  # a folder name may not be UTF-8

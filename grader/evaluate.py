@@ -23,9 +23,9 @@ from grader.plan import ExercisePlan, MutantBehaviour, Observations, Plan, worke
 from grader.printed_output import clip_output
 from grader.results import ExerciseStatus
 from grader.sandbox import protocol
-from grader.sandbox.client import Job, Module, WorkerRun
+from grader.sandbox.jobs import Job, Module, WorkerRun
 from grader.static_rules import autograd_use
-from grader.submissions import Submission
+from grader.submissions import SourceFile, Submission
 
 _job_ids = itertools.count(1)
 
@@ -274,6 +274,62 @@ def _signal_name(number: int) -> str:
         return f"signal {number}"
 
 
+def _screened(exercise_plan: ExercisePlan, source: SourceFile | None) -> Evaluation | str:
+    """The evaluation that needs no worker (not handed in, unreadable, a syntax error, forbidden autograd), or the source to run."""
+    exercise_id = exercise_plan.id
+    file_name = f"{exercise_id}.py"
+    if source is None:
+        return Evaluation(exercise_id, "missing", f"{file_name} was not handed in")
+    if source.text is None:
+        return Evaluation(exercise_id, "rejected", source.problem or f"{file_name} could not be read")
+    if (problem := static_problem(file_name, source.text)) is not None:
+        return Evaluation(exercise_id, "syntax_error", f"syntax error in {problem}")
+    if exercise_plan.exercise.forbid_autograd and (use := autograd_use(file_name, source.text)) is not None:
+        return Evaluation(exercise_id, "rejected", use)
+    return source.text
+
+
+def _evaluation(outcome: ModuleOutcome, exercise_plan: ExercisePlan) -> Evaluation:
+    """One module's outcome in the student's terms: how it ended, and what it observed."""
+    status, message = describe_run_end(outcome, exercise_plan)
+    if outcome.import_error and status == "graded":
+        message = describe_error(outcome.import_error, f"importing {outcome.name}.py")  # with the student's line: shown first
+    return Evaluation(
+        exercise=outcome.name,
+        status=status,
+        message=message,
+        observations=outcome.observations,
+        isolation=outcome.isolation,
+        wall_seconds=outcome.wall,
+        output=outcome.output,
+        interfered=outcome.interfered,
+    )
+
+
+@dataclass
+class _Waiting:
+    """One submission from its screening to its last job: its plans, its evaluations so far, its jobs still out."""
+
+    submission: Submission
+    plans: dict[str, ExercisePlan]
+    evaluations: dict[str, Evaluation]
+    jobs_left: int
+
+
+def _screen_submission(submission: Submission, plan: Plan) -> tuple[_Waiting, list[Job]]:
+    """Evaluate in the trusted process what needs no worker; the rest becomes the submission's jobs."""
+    evaluations: dict[str, Evaluation] = {}
+    runnable: dict[str, str] = {}
+    for exercise_plan in plan.exercises:
+        screened = _screened(exercise_plan, submission.sources.get(exercise_plan.id))
+        if isinstance(screened, Evaluation):
+            evaluations[exercise_plan.id] = screened
+        else:
+            runnable[exercise_plan.id] = screened
+    jobs = jobs_for(runnable, [p for p in plan.exercises if p.id in runnable]) if runnable else []
+    return _Waiting(submission, {p.id: p for p in plan.exercises}, evaluations, len(jobs)), jobs
+
+
 def evaluate_submissions(
     server: Executor,
     plan_of: Any,
@@ -282,63 +338,26 @@ def evaluate_submissions(
     """Evaluate every submission, one worker each; yields each one when all its exercises are done.
 
     ``plan_of(submission) -> Plan`` lets every student have their own hidden inputs.
+    Submissions that need no worker at all are yielded first, before any job runs.
     """
-    owner: dict[int, Submission] = {}
-    jobs_left: dict[str, int] = {}
-    pending: dict[str, dict[str, Evaluation]] = {}
-    plans: dict[str, dict[str, ExercisePlan]] = {}
-    order: list[Submission] = []
+    waiting: list[_Waiting] = []
+    owner: dict[int, _Waiting] = {}
     queue: list[Job] = []
     for submission in submissions:
-        order.append(submission)
-        plan: Plan = plan_of(submission)
-        plans[submission.name] = {p.id: p for p in plan.exercises}
-        done = pending.setdefault(submission.name, {})
-        runnable: dict[str, str] = {}
-        for exercise_plan in plan.exercises:
-            source = submission.sources.get(exercise_plan.id)
-            file_name = f"{exercise_plan.id}.py"
-            if source is None:
-                done[exercise_plan.id] = Evaluation(exercise_plan.id, "missing", f"{file_name} was not handed in")
-            elif source.text is None:
-                done[exercise_plan.id] = Evaluation(exercise_plan.id, "rejected", source.problem or f"{file_name} could not be read")
-            elif (problem := static_problem(file_name, source.text)) is not None:
-                done[exercise_plan.id] = Evaluation(exercise_plan.id, "syntax_error", f"syntax error in {problem}")
-            elif exercise_plan.exercise.forbid_autograd and (use := autograd_use(file_name, source.text)) is not None:
-                done[exercise_plan.id] = Evaluation(exercise_plan.id, "rejected", use)
-            else:
-                runnable[exercise_plan.id] = source.text
-        jobs = jobs_for(runnable, [p for p in plan.exercises if p.id in runnable]) if runnable else []
-        jobs_left[submission.name] = len(jobs)
-        for job in jobs:
-            owner[job.job_id] = submission
+        entry, jobs = _screen_submission(submission, plan_of(submission))
+        waiting.append(entry)
+        owner.update((job.job_id, entry) for job in jobs)
         queue.extend(jobs)
-    for submission in order:
-        if jobs_left[submission.name] == 0:
-            yield submission, pending.pop(submission.name)
+    for entry in waiting:
+        if entry.jobs_left == 0:
+            yield entry.submission, entry.evaluations
     for job_id, outcomes in run_jobs(server, queue):
-        submission = owner.pop(job_id)
-        done = pending[submission.name]
+        entry = owner.pop(job_id)
         for outcome in outcomes:
-            exercise_plan = plans[submission.name][outcome.name]
-            status, message = describe_run_end(outcome, exercise_plan)
-            if outcome.import_error and status == "graded":
-                error = outcome.import_error
-                message = describe_error(error, f"importing {outcome.name}.py")  # with the student's line: shown first
-            done[outcome.name] = Evaluation(
-                exercise=outcome.name,
-                status=status,
-                message=message,
-                observations=outcome.observations,
-                isolation=outcome.isolation,
-                wall_seconds=outcome.wall,
-                output=outcome.output,
-                interfered=outcome.interfered,
-            )
-        jobs_left[submission.name] -= 1
-        if jobs_left[submission.name] == 0:
-            del plans[submission.name]
-            yield submission, pending.pop(submission.name)
+            entry.evaluations[outcome.name] = _evaluation(outcome, entry.plans[outcome.name])
+        entry.jobs_left -= 1
+        if entry.jobs_left == 0:
+            yield entry.submission, entry.evaluations
 
 
 __all__ = [

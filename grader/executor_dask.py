@@ -27,7 +27,8 @@ from itertools import islice
 from typing import Any
 
 from grader.errors import SandboxError, UsageError
-from grader.sandbox.client import ForkServer, Job, WorkerRun
+from grader.sandbox.client import ForkServer
+from grader.sandbox.jobs import Job, WorkerRun
 
 BATCH = 2
 """Jobs per Dask task (a job is a whole submission): enough to hide the scheduler's per-task cost."""

@@ -1,8 +1,8 @@
 """Where sandbox jobs run: the seam between the grading pipeline and the machines.
 
 The pipeline (:mod:`grader.engine`) hands an executor a stream of
-:class:`~grader.sandbox.client.Job` records and reads back
-:class:`~grader.sandbox.client.WorkerRun` records as they finish; it never
+:class:`~grader.sandbox.jobs.Job` records and reads back
+:class:`~grader.sandbox.jobs.WorkerRun` records as they finish; it never
 learns where a worker ran. Two implementations:
 
 - the local fork server (:class:`grader.sandbox.client.ForkServer`, the default):
@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Protocol
 
-from grader.sandbox.client import Job, WorkerRun
+from grader.sandbox.jobs import Job, WorkerRun
 
 LEVELS = ("namespaces", "userns", "process", "portable")
 """Isolation levels, strongest first."""

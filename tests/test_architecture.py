@@ -96,22 +96,10 @@ KNOWN_UPWARD: dict[tuple[str, str], str] = {
 }
 """(importer, imported) -> why it is still allowed. Remove an entry when its import goes."""
 
-KNOWN_CIRCLES: dict[tuple[str, str], str] = {
-    ("grader.sandbox.client", "grader.sandbox.portable"): (
-        "ForkServer hands every job to PortableRunner at the portable level (imported inside _go_portable), and "
-        "PortableRunner builds on client's Job, Module, WorkerRun and parse_run; the records and parse_run belong in a "
-        "module below both (or the choice of runner in executors), which ends the circle"
-    ),
-}
+KNOWN_CIRCLES: dict[tuple[str, str], str] = {}
 """Import edges left out of the circle search, each with why; the test fails when one no longer happens."""
 
-WORKER_SIDE_EXCEPTIONS: dict[str, str] = {
-    "grader.sandbox.portable": (
-        "one module is both the trusted PortableRunner and the portable child (main) that imports the student's file, "
-        "so the child loads grader.sandbox.client and grader.errors too; the portable level confines nothing, but "
-        "the child belongs in a module of its own under this rule"
-    ),
-}
+WORKER_SIDE_EXCEPTIONS: dict[str, str] = {}
 """Confined-side modules that still import the trusted side, each with why."""
 
 WORKER_SIDE_THIRD_PARTY = {"torch", "numpy", "matplotlib"}

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from grader.sandbox import protocol
-from grader.sandbox.client import Job, Module, parse_run
+from grader.sandbox.jobs import Job, Module, parse_run
 
 PLAN = ["p1", "p2", "p3"]
 
@@ -170,7 +170,7 @@ def test_a_job_the_dispatcher_cannot_start_fails_alone_with_its_reason(tmp_path:
     import io
     import socket
 
-    from grader.sandbox.forkserver import Dispatcher
+    from grader.sandbox.dispatcher import Dispatcher
 
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     with ours, theirs:

@@ -13,7 +13,8 @@ from collections.abc import Iterator
 import pytest
 
 from grader.evaluate import ModuleOutcome, run_jobs
-from grader.sandbox.client import ForkServer, Job, Module
+from grader.sandbox.client import ForkServer
+from grader.sandbox.jobs import Job, Module
 from grader.sandbox.wire import encode
 
 LIMITS = {"memory_limit_mb": 1024, "max_processes": 16, "max_output_kb": 64}

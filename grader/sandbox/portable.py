@@ -2,17 +2,19 @@
 
 Where the fork server cannot run (macOS, Windows, containers without the Linux
 calls it needs), ``grade check`` grades each exercise in a fresh
-``python -I -m grader.sandbox.portable`` process: no fork, no ``/proc``, no
-namespaces. The trusted side (:class:`PortableRunner`) writes the submission's
-files to a private temporary folder, sends the module's request on the child's
-stdin, and reads two pipes under the same caps as the supervisor of the other
+``python -I -m grader.sandbox.portable_worker`` process: no fork, no ``/proc``, no
+namespaces. This module is the trusted side (:class:`PortableRunner`); the
+child, which imports the student's file, is :mod:`grader.sandbox.portable_worker`
+and imports nothing of it. The runner writes the submission's files to a
+private temporary folder, sends the module's request on the child's stdin,
+and reads two pipes under the same caps as the supervisor of the other
 levels: the result lines (the child's stdout, moved to
 :data:`~grader.sandbox.protocol.RESULT_FD` before any student import) and what
 the student printed (stdout and stderr, both on the child's stderr). It ends
 the child's whole process group at the wall-clock limit, past the output cap
 and when the module is done. The module's frames are written exactly as the
 confined supervisor writes them and read back by the same bounded reader
-(:func:`grader.sandbox.client.parse_run`), and the child runs the same worker
+(:func:`grader.sandbox.jobs.parse_run`), and the child runs the same worker
 (:func:`grader.sandbox.worker.run_module`), so a grade never depends on the level.
 
 What this level does not give: the student's code can read what the user can
@@ -37,14 +39,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from grader.sandbox import platform_support, protocol
-from grader.sandbox.client import Job, Module, WorkerRun, parse_run
+from grader.sandbox.jobs import Job, Module, WorkerRun, parse_run
+from grader.sandbox.portable_worker import READY
 
-MAX_REQUEST = 256 * 1024 * 1024
-"""The largest request a portable worker reads from its stdin."""
+WORKER_MODULE = "grader.sandbox.portable_worker"
+"""The child each module runs in, started as ``python -I -m`` this module."""
 START_MARGIN = 30.0
 """Seconds a module may take besides its time limit to start a fresh interpreter and import torch (not the student's)."""
-READY = b"R"
-"""The portable worker's first byte on its result pipe: torch is imported, the student's import comes next."""
 GRACE = 0.5
 """Seconds to wait for the pipes once the process ended (a process it started may hold them until killed)."""
 
@@ -89,10 +90,9 @@ def _write_files(folder: Path, files: dict[str, str]) -> None:
             handle.write(source)
 
 
-def _module_frames(index: int, module: Module, job: Job, folder: Path, environment: dict[str, str]) -> bytes:
-    """Run one module in a fresh interpreter and frame it as the confined supervisor would."""
-    max_output = int(job.limits["max_output_kb"]) * 1024
-    request = {
+def _module_request(module: Module, job: Job, folder: Path) -> dict[str, Any]:
+    """What the child reads on its stdin: its file, its probes and its limits (never an expected value)."""
+    return {
         "name": module.name,
         "file": str(folder / "submission" / f"{module.name}.py"),
         "probes": module.probes,
@@ -100,9 +100,12 @@ def _module_frames(index: int, module: Module, job: Job, folder: Path, environme
         "memory_limit_mb": int(job.limits["memory_limit_mb"]),
         "max_processes": int(job.limits["max_processes"]),
     }
-    started = time.monotonic()
-    process = subprocess.Popen(
-        [sys.executable, "-I", "-m", "grader.sandbox.portable"],
+
+
+def _spawn(folder: Path, environment: dict[str, str]) -> subprocess.Popen[bytes]:
+    """A fresh interpreter in its own process group, in the job's private temporary folder."""
+    return subprocess.Popen(
+        [sys.executable, "-I", "-m", WORKER_MODULE],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -110,45 +113,77 @@ def _module_frames(index: int, module: Module, job: Job, folder: Path, environme
         env=environment,
         **platform_support.popen_options(),
     )
+
+
+@dataclass
+class _Pipes:
+    """The child's result lines and printed output, each drained by a thread of its own under its cap."""
+
+    result: _Capture
+    output: _Capture
+    ready: threading.Event
+    """Set when the child said :data:`~grader.sandbox.portable_worker.READY`: the module's own clock starts."""
+    readers: list[threading.Thread]
+
+
+def _drain_pipes(process: subprocess.Popen[bytes], max_output: int) -> _Pipes:
+    assert process.stdout is not None and process.stderr is not None
     ready = threading.Event()
     result = _Capture(cap=protocol.MAX_RESULT_BYTES, limit=protocol.MAX_RESULT_BYTES, ready=ready)
     output = _Capture(cap=max_output, limit=max_output * protocol.OUTPUT_KILL_FACTOR)
-    assert process.stdin is not None and process.stdout is not None and process.stderr is not None
     readers = [
         threading.Thread(target=_drain, args=(process.stdout, result), daemon=True),
         threading.Thread(target=_drain, args=(process.stderr, output), daemon=True),
     ]
     for reader in readers:
         reader.start()
-    status = "exited"
+    return _Pipes(result, output, ready, readers)
+
+
+def _send_request(process: subprocess.Popen[bytes], request: dict[str, Any]) -> None:
+    assert process.stdin is not None
     try:
         process.stdin.write(json.dumps(request).encode())
         process.stdin.close()
     except OSError:  # the interpreter died before reading its request: its exit status says how
         pass
+
+
+def _watch(process: subprocess.Popen[bytes], pipes: _Pipes, time_limit: float, started: float) -> str:
+    """Wait for the child's end, or end it: ``timeout``, ``output_limit``, ``result_limit``; ``exited`` if it ended itself."""
     deadline = started + START_MARGIN
     while process.poll() is None:
-        if ready.is_set():
-            deadline = min(deadline, time.monotonic() + module.time_limit)
-            ready.clear()
+        if pipes.ready.is_set():
+            deadline = min(deadline, time.monotonic() + time_limit)
+            pipes.ready.clear()
         if time.monotonic() > deadline:
-            status = "timeout"
-            break
-        if output.over.is_set():
-            status = "output_limit"
-            break
-        if result.over.is_set():
-            status = "result_limit"
-            break
+            return "timeout"
+        if pipes.output.over.is_set():
+            return "output_limit"
+        if pipes.result.over.is_set():
+            return "result_limit"
         time.sleep(0.02)
+    return "exited"
+
+
+def _module_frames(index: int, module: Module, job: Job, folder: Path, environment: dict[str, str]) -> bytes:
+    """Run one module in a fresh interpreter and frame it as the confined supervisor would."""
+    max_output = int(job.limits["max_output_kb"]) * 1024
+    request = _module_request(module, job, folder)
+    started = time.monotonic()
+    process = _spawn(folder, environment)
+    pipes = _drain_pipes(process, max_output)
+    _send_request(process, request)
+    status = _watch(process, pipes, module.time_limit, started)
     ended = time.monotonic()
     platform_support.kill_tree(process)  # also a process the module left behind, holding its pipes
     process.wait()
-    for reader in readers:
+    for reader in pipes.readers:
         reader.join(GRACE)
     code = process.returncode
-    header = protocol.module_header(index, status, None if code < 0 else code, -code if code < 0 else None, ended - started, output.total)
-    return protocol.json_frame(header) + protocol.encode_frame(bytes(result.data)) + protocol.encode_frame(bytes(output.data))
+    exit_code, killed_by = (None, -code) if code < 0 else (code, None)
+    header = protocol.module_header(index, status, exit_code, killed_by, ended - started, pipes.output.total)
+    return protocol.json_frame(header) + protocol.encode_frame(bytes(pipes.result.data)) + protocol.encode_frame(bytes(pipes.output.data))
 
 
 def run_portable_job(job: Job) -> WorkerRun:
@@ -196,35 +231,4 @@ class PortableRunner:
                 yield future.result()
 
 
-def _read_request() -> dict[str, Any]:
-    data = sys.stdin.buffer.read(MAX_REQUEST + 1)
-    if len(data) > MAX_REQUEST:
-        raise ValueError(f"the module's request exceeds {MAX_REQUEST} bytes")
-    request: dict[str, Any] = json.loads(data)
-    return request
-
-
-def main() -> None:
-    """The portable worker: read the request, move the pipes, limit itself, run the shared worker."""
-    request = _read_request()
-    result_fd = os.dup(1)
-    os.dup2(result_fd, protocol.RESULT_FD)  # the worker writes its lines here, whatever the student does to stdout
-    if result_fd != protocol.RESULT_FD:
-        os.close(result_fd)
-    os.dup2(2, 1)  # the student's prints, stdout and stderr alike, go to the output pipe
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.close(devnull)
-    platform_support.limit_self(float(request["time_limit"]), int(request["memory_limit_mb"]), int(request["max_processes"]))
-    from grader.sandbox import worker  # torch, numpy and the probes: the interpreter's start, not the student's time
-
-    os.write(protocol.RESULT_FD, READY)
-    worker.run_module(str(request["name"]), str(request["file"]), list(request["probes"]))
-    os._exit(0)  # the worker flushed the student's output; skip a teardown student objects could hang
-
-
-__all__ = ["PortableRunner", "main", "run_portable_job"]
-
-
-if __name__ == "__main__":
-    main()
+__all__ = ["PortableRunner", "run_portable_job"]
