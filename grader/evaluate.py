@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.checks.student_errors import describe_error
 from grader.course.schema import Course
 from grader.errors import CourseError, SandboxError
 from grader.executors import Executor
@@ -25,6 +24,7 @@ from grader.results import ExerciseStatus
 from grader.sandbox import protocol
 from grader.sandbox.client import Job, Module, WorkerRun
 from grader.static_rules import autograd_use
+from grader.student_errors import describe_error
 from grader.submissions import Submission
 
 _job_ids = itertools.count(1)

@@ -35,6 +35,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "grader.printed_output",
             "grader.png",
             "grader.plot_numbers",
+            "grader.student_errors",
         ],
     ),
     # The confined side and the trusted client that drives it; knows nothing of courses.
@@ -85,10 +86,6 @@ LAYERS: list[tuple[str, list[str]]] = [
 ]
 
 KNOWN_UPWARD: dict[tuple[str, str], str] = {
-    ("grader.evaluate", "grader.checks.student_errors"): (
-        "describe_error explains a module that raised on import; the catalogue of student exceptions is a leaf "
-        "that both evaluation and judging read, and could live beside text_safety"
-    ),
     ("grader.commands", "grader.cli_args"): (
         "check_exercise_ids answers a course question (is this an exercise?) and belongs in grader.course.load; "
         "it sits with the argument parsing so that a usage error needs no heavy import"

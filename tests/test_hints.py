@@ -11,12 +11,12 @@ import torch
 
 from grader.checks.judge import judge_check
 from grader.checks.kinds import CaseContext, CaseVerdict, _dtype_hint, _invariant_to_upstream, _judge_backward_economy, agreed_hint
-from grader.checks.student_errors import hint_for
 from grader.course.load import load_course
 from grader.course.schema import Check
 from grader.plan import DEFAULT_TOLERANCES, build_plan, forward_parameters
 from grader.sandbox.probes import PROBES
 from grader.sandbox.wire import encode
+from grader.student_errors import hint_for
 
 REPO = Path(__file__).resolve().parents[1]
 

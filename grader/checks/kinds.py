@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.student_errors import describe_error, hint_for, is_not_started
 from grader.compare import Mismatch, as_float64, compare, flat_numbers, ratio, small_floats, type_phrase
 from grader.course.schema import Check, Tolerance
 from grader.sandbox.wire import WireError
+from grader.student_errors import describe_error, hint_for, is_not_started
 
 GRADCHECK_TOLERANCE = Tolerance(rtol=1e-3, atol=1e-5)
 """``torch.autograd.gradcheck``'s defaults, for a float64 Jacobian against finite differences."""
