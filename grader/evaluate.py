@@ -75,7 +75,7 @@ class ModuleOutcome:
 
 
 def _module(plan: ExercisePlan, time_limit: float | None = None) -> Module:
-    return Module(name=plan.id, probes=plan.probes(), time_limit=time_limit or plan.limits.time_limit)
+    return plan.module(time_limit=time_limit)
 
 
 def _course_time_limit(course: Course, plan: ExercisePlan) -> float:
@@ -85,8 +85,7 @@ def _course_time_limit(course: Course, plan: ExercisePlan) -> float:
     the limit the course was validated with, so a tight limit on a busy machine
     cannot turn a slow reference into a course error.
     """
-    own = plan.exercise.limits.time_limit
-    return max(plan.limits.time_limit, own if own is not None else course.defaults.limits.time_limit)
+    return max(plan.limits.time_limit, plan.course_time_limit)
 
 
 def jobs_for(sources: dict[str, str], plans: Iterable[ExercisePlan], course: Course | None = None) -> list[Job]:

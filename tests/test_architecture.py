@@ -45,7 +45,10 @@ LAYERS: list[tuple[str, list[str]]] = [
         "course",
         [
             "grader.course",
+            "grader.course.kinds",
+            "grader.course.value_specs",
             "grader.course.schema",
+            "grader.course.tolerances",
             "grader.course.load",
             "grader.submissions",
             "grader.results",
@@ -56,7 +59,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         ],
     ),
     # Course + seed -> probes: the only place randomness happens.
-    ("plan", ["grader.plan", "grader.plot_plan", "grader.seeds"]),
+    ("plan", ["grader.plan", "grader.plan_values", "grader.plot_plan", "grader.seeds"]),
     # Probes -> observations, through the sandbox.
     ("evaluate", ["grader.evaluate"]),
     # Observations -> check results (pytest items, judges, comparison, hints).

@@ -18,7 +18,8 @@ from hypothesis.extra import numpy as hnp
 
 from grader import compare as compare_module
 from grader.checks import plugin
-from grader.checks.kinds import ReferenceFailed, _finite_differences
+from grader.checks.kinds import ReferenceFailed
+from grader.checks.kinds.function_gradcheck import _finite_differences
 from grader.compare import as_float64, compare, decoding_once, flat_numbers
 from grader.course.load import load_course
 from grader.plan import DEFAULT_TOLERANCES, ExercisePlan, PlannedCheck, build_plan
