@@ -49,6 +49,8 @@ LAYERS: list[tuple[str, list[str]]] = [
             "grader.course.value_specs",
             "grader.course.schema",
             "grader.course.tolerances",
+            "grader.course.yaml_tree",
+            "grader.course.explain",
             "grader.course.load",
             "grader.submissions",
             "grader.results",
