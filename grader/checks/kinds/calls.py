@@ -38,3 +38,6 @@ def argument_facts(arguments: list[dict[str, Any]]) -> list[dict[str, Any]]:
             flags = (argument.get("version_changed"), argument.get("requires_grad"), argument.get("is_leaf"))
             facts.extend([argument["value"], fact(flags), argument["grad"]])
     return facts
+
+
+__all__ = ["argument_facts", "call_signature", "reference_calls", "returned_facts"]

@@ -148,3 +148,6 @@ def _factor_holds_at_every_upstream(student: dict[str, dict[str, Any]], referenc
         if any(not np.isclose(k, factors[0], rtol=1e-4, atol=1e-9) for k in factors):
             return False
     return True
+
+
+__all__ = ["FACTOR_DIAGNOSES", "agreed_hint", "distinct_values", "factor_verdict"]

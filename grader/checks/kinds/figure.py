@@ -56,3 +56,6 @@ def _figure_facts(call: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"type": "str", "value": repr((labels, xlabels))}] + [
         line[axis] for line in figure_lines(figure).values() for axis in ("x", "y")
     ]
+
+
+__all__ = ["figure_lines", "judge_figure", "signature"]

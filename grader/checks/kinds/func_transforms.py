@@ -39,3 +39,6 @@ def judge_func_transforms(student: dict[str, Any], reference: dict[str, Any], co
 def signature(observation: dict[str, Any]) -> dict[str, Any]:
     transforms = sorted(observation["transforms"].items())
     return {"type": "list", "items": [raised(got["error"]) if "error" in got else got["value"] for _, got in transforms]}
+
+
+__all__ = ["TRANSFORM_CALLS", "judge_func_transforms", "signature"]

@@ -145,3 +145,6 @@ def _diagnose_backward(got: list[dict[str, Any]], want: list[dict[str, Any]], re
         factor = f" {known[0]:.6g}" if reveal else ""
         return f"Your backward is off by a constant factor{factor} (same factor at every upstream gradient).", "constant_factor", known[0]
     return None
+
+
+__all__ = ["judge_function_backward", "signature"]

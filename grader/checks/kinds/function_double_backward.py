@@ -49,3 +49,6 @@ def signature(observation: dict[str, Any]) -> dict[str, Any]:
 def _second_order_facts(run: dict[str, Any]) -> dict[str, Any]:
     items = [{"type": "list", "items": run["grads"]}, fact(run["has_graph"]), {"type": "list", "items": run["second"]}]
     return {"type": "list", "items": items}
+
+
+__all__ = ["NO_GRAPH_HINT", "judge_function_double_backward", "signature"]

@@ -48,3 +48,6 @@ def signature(observation: dict[str, Any]) -> dict[str, Any]:
     if "error" in forward:
         return raised(forward["error"])
     return {"type": "list", "items": [forward["output"], {"type": "str", "value": str(grad_fn_family(forward.get("grad_fn")))}]}
+
+
+__all__ = ["judge_function_forward", "signature"]

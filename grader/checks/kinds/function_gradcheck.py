@@ -121,3 +121,6 @@ def _small_pairs(shifted: Any) -> tuple[np.ndarray, np.ndarray] | None:
     if any(len(numbers) != len(plus[0]) for numbers in plus + minus):
         return None
     return np.array(plus, dtype=np.float64), np.array(minus, dtype=np.float64)
+
+
+__all__ = ["GRADCHECK_TOLERANCE", "judge_function_gradcheck", "signature"]

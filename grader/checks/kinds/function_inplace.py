@@ -76,3 +76,6 @@ def _inplace_facts(run: dict[str, Any]) -> dict[str, Any]:
 
 def _raised_or_not(run: dict[str, Any]) -> dict[str, Any]:
     return raised(run["error"]) if "error" in run else fact("returned")
+
+
+__all__ = ["judge_function_inplace", "signature"]

@@ -71,3 +71,6 @@ def _graph_facts(value: dict[str, Any]) -> dict[str, Any]:
         for key, item in sorted(value["items"].items())
     }
     return {"type": "str", "value": repr(facts)}
+
+
+__all__ = ["judge_graph", "signature"]

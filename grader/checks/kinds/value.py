@@ -129,3 +129,6 @@ _ARGUMENT_ASPECTS: dict[str, Callable[[dict[str, Any], dict[str, Any], str, str,
     "requires_grad": _argument_requires_grad,
 }
 """How each aspect of ``observe_args`` (``grader.course.schema.ObservedArg``) is judged."""
+
+
+__all__ = ["judge_value", "signature"]

@@ -145,3 +145,25 @@ def raised(error: dict[str, Any]) -> dict[str, Any]:
 
 def fact(value: object) -> dict[str, Any]:
     return {"type": "str", "value": repr(value)}
+
+
+__all__ = [
+    "PASSED",
+    "CaseContext",
+    "CaseVerdict",
+    "Judge",
+    "ReferenceFailed",
+    "Signature",
+    "class_failure",
+    "error_verdict",
+    "fact",
+    "forward_part",
+    "grad_fn_family",
+    "grads_record",
+    "import_verdict",
+    "judge_raises",
+    "mismatch_verdict",
+    "raised",
+    "reference_error",
+    "reference_value",
+]
