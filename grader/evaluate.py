@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader.checks.student_errors import describe_error
 from grader.course.schema import Course
 from grader.errors import CourseError, SandboxError
 from grader.executors import Executor
@@ -25,6 +24,7 @@ from grader.results import ExerciseStatus
 from grader.sandbox import protocol
 from grader.sandbox.jobs import Job, Module, WorkerRun
 from grader.static_rules import autograd_use
+from grader.student_errors import describe_error
 from grader.submissions import SourceFile, Submission
 
 _job_ids = itertools.count(1)
@@ -75,7 +75,7 @@ class ModuleOutcome:
 
 
 def _module(plan: ExercisePlan, time_limit: float | None = None) -> Module:
-    return Module(name=plan.id, probes=plan.probes(), time_limit=time_limit or plan.limits.time_limit)
+    return plan.module(time_limit=time_limit)
 
 
 def _course_time_limit(course: Course, plan: ExercisePlan) -> float:
@@ -85,8 +85,7 @@ def _course_time_limit(course: Course, plan: ExercisePlan) -> float:
     the limit the course was validated with, so a tight limit on a busy machine
     cannot turn a slow reference into a course error.
     """
-    own = plan.exercise.limits.time_limit
-    return max(plan.limits.time_limit, own if own is not None else course.defaults.limits.time_limit)
+    return max(plan.limits.time_limit, plan.course_time_limit)
 
 
 def jobs_for(sources: dict[str, str], plans: Iterable[ExercisePlan], course: Course | None = None) -> list[Job]:

@@ -1,6 +1,7 @@
 """Which feedback plot an exercise gets, and the probe that gathers its data.
 
-Chosen per check kind and the shape of the exercise, never per exercise id:
+Chosen per check kind (its ``plot`` in :data:`grader.course.kinds.KIND_SPECS`) and the
+shape of the exercise, never per exercise id:
 
 - a ``figure`` check: the student's own figure's lines (labels, x and y data),
   drawn over the reference's as the other plots are (no PNG is rendered);
@@ -21,12 +22,14 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import torch
 
+from grader.course.kinds import KIND_SPECS, PLOT_ORDER, PlotKind
 from grader.course.schema import Case, Check, Exercise
 from grader.sandbox.wire import encode, encode_tensor
 
@@ -40,8 +43,6 @@ GRID_POINTS = 201
 MAX_UPSTREAMS = 4
 DEFAULT_UPSTREAMS = (1.0, -0.5, 2.0)
 """Used when no visible case gives a constant upstream gradient."""
-
-PlotKind = Literal["curve", "backward", "figure"]
 
 
 @dataclass(frozen=True)
@@ -71,9 +72,9 @@ def plot_request(exercise: Exercise, time_limit: float | None = None) -> PlotReq
     early enough never to cause a time-out (:data:`grader.sandbox.plot_probes.SHARE_OF_TIME_LIMIT`).
     """
     visible = [check for check in exercise.checks if check.visible and check.cases]
-    for builder in (_figure_request, _backward_request, _curve_request):
+    for plot in PLOT_ORDER:
         for check in visible:
-            request = builder(exercise, check)
+            request = _BUILDERS[plot](exercise, check) if KIND_SPECS[check.kind].plot == plot else None
             if request is not None:
                 if time_limit is not None:
                     request.probe["time_limit"] = float(time_limit)
@@ -104,8 +105,6 @@ def _grid(values: list[float], count: int) -> tuple[float, ...]:
 
 
 def _figure_request(exercise: Exercise, check: Check) -> PlotRequest | None:
-    if check.kind != "figure":
-        return None
     case = check.cases[0]
     if not (_is_plain(case.args) and all(_is_plain(v) for v in case.kwargs.values())):
         return None
@@ -139,8 +138,6 @@ def _flat_numbers(value: Any) -> list[float] | None:
 
 
 def _backward_request(exercise: Exercise, check: Check) -> PlotRequest | None:
-    if check.kind != "function_backward":
-        return None
     first = check.cases[0]
     if not first.inputs or not all(_is_number(v) for v in first.inputs[1:]) or not _is_plain(first.extra):
         return None
@@ -175,8 +172,6 @@ def _backward_request(exercise: Exercise, check: Check) -> PlotRequest | None:
 
 
 def _curve_request(exercise: Exercise, check: Check) -> PlotRequest | None:
-    if check.kind != "value":
-        return None
     cases = check.cases
     if any(case.kwargs or not case.args or not all(_is_number(a) for a in case.args) for case in cases):
         return None
@@ -193,6 +188,14 @@ def _curve_request(exercise: Exercise, check: Check) -> PlotRequest | None:
     }
     shown = "".join(f", {a!r}" for a in fixed)
     return PlotRequest(kind="curve", check=check.name, entry=check.entry, probe=probe, x=grid, title=f"{check.entry}(x{shown})")
+
+
+_BUILDERS: dict[PlotKind, Callable[[Exercise, Check], PlotRequest | None]] = {
+    "figure": _figure_request,
+    "backward": _backward_request,
+    "curve": _curve_request,
+}
+"""One builder per kind of plot; each returns ``None`` when the check's cases have no plottable shape."""
 
 
 __all__ = ["CURVE_POINTS", "GRID_POINTS", "PlotKind", "PlotRequest", "plot_request"]

@@ -35,6 +35,7 @@ LAYERS: list[tuple[str, list[str]]] = [
             "grader.printed_output",
             "grader.png",
             "grader.plot_numbers",
+            "grader.student_errors",
         ],
     ),
     # The confined side and the trusted client that drives it; knows nothing of courses.
@@ -44,7 +45,12 @@ LAYERS: list[tuple[str, list[str]]] = [
         "course",
         [
             "grader.course",
+            "grader.course.kinds",
+            "grader.course.value_specs",
             "grader.course.schema",
+            "grader.course.tolerances",
+            "grader.course.yaml_tree",
+            "grader.course.explain",
             "grader.course.load",
             "grader.submissions",
             "grader.results",
@@ -55,7 +61,7 @@ LAYERS: list[tuple[str, list[str]]] = [
         ],
     ),
     # Course + seed -> probes: the only place randomness happens.
-    ("plan", ["grader.plan", "grader.plot_plan", "grader.seeds"]),
+    ("plan", ["grader.plan", "grader.plan_values", "grader.plot_plan", "grader.seeds"]),
     # Probes -> observations, through the sandbox.
     ("evaluate", ["grader.evaluate"]),
     # Observations -> check results (pytest items, judges, comparison, hints).
@@ -85,10 +91,6 @@ LAYERS: list[tuple[str, list[str]]] = [
 ]
 
 KNOWN_UPWARD: dict[tuple[str, str], str] = {
-    ("grader.evaluate", "grader.checks.student_errors"): (
-        "describe_error explains a module that raised on import; the catalogue of student exceptions is a leaf "
-        "that both evaluation and judging read, and could live beside text_safety"
-    ),
     ("grader.commands", "grader.cli_args"): (
         "check_exercise_ids answers a course question (is this an exercise?) and belongs in grader.course.load; "
         "it sits with the argument parsing so that a usage error needs no heavy import"

@@ -222,3 +222,114 @@ def test_a_long_found_value_is_cut_to_sixty_characters(tmp_path: Path) -> None:
     found = problem.split("found ", 1)[1]
     assert len(found) == 60
     assert found.endswith("...")
+
+
+HIDDEN_RANDOM = """\
+      - name: hidden
+        kind: value
+        entry: relu
+        points: 1
+        random:
+          count: 2
+          args: [{uniform: [-1, 1], shape: [3]}]
+"""
+
+
+def test_a_random_spec_in_a_fixed_case_is_placed_at_its_value_and_sent_under_random(tmp_path: Path) -> None:
+    problems = _problems(_course(tmp_path, _edit({"args: [[-1.0, 2.0]]": "args: [{uniform: [0, 1]}]"})))
+    assert problems == [
+        "course.yaml:15:20: exercises[0].checks[0].cases[0].args[0]: expected a fixed value (a number, a list, {tensor: ...} "
+        'or {function: NAME}), found the random spec {"uniform": [0, 1]}: random specs are only allowed under `random:` '
+        "in a hidden check"
+    ]
+
+
+def test_an_unknown_sample_function_names_its_line_and_the_functions_there_are(tmp_path: Path) -> None:
+    problems = _problems(_course(tmp_path, _edit({"args: [[-1.0, 2.0]]": "args: [[1.0], {function: sine}]"})))
+    assert problems == [
+        "course.yaml:15:27: exercises[0].checks[0].cases[0].args[1]: expected `{function: NAME}` with NAME one of `cube`, "
+        '`exp_sum`, `poly2`, `scaled_sin`, `steep`, `sum_of_squares`, found {"function": "sine"}'
+    ]
+
+
+def test_a_tensor_spec_with_an_unknown_dtype_names_its_line_and_the_dtypes_expected(tmp_path: Path) -> None:
+    problems = _problems(_course(tmp_path, _edit({"args: [[-1.0, 2.0]]": "args: [{tensor: [1.0], dtype: float46}]"})))
+    assert problems == [
+        "course.yaml:15:20: exercises[0].checks[0].cases[0].args[0]: expected a torch dtype such as `float32` or `float64` "
+        'for `dtype`, found "float46"'
+    ]
+
+
+def test_a_misspelt_key_in_a_tensor_spec_inside_kwargs_lists_the_keys_it_takes(tmp_path: Path) -> None:
+    problems = _problems(_course(tmp_path, _edit({"args: [[-1.0, 2.0]]": "kwargs: {x: {tensor: [1.0], requires_gradient: true}}"})))
+    assert problems == [
+        "course.yaml:15:25: exercises[0].checks[0].cases[0].kwargs.x: expected only the keys `tensor`, `dtype`, "
+        "`requires_grad` in a tensor spec, found `requires_gradient`"
+    ]
+
+
+def test_a_value_spec_nested_in_a_list_is_checked_too(tmp_path: Path) -> None:
+    problems = _problems(_course(tmp_path, _edit({"args: [[-1.0, 2.0]]": "args: [[1.0, {tensr: [2.0]}]]"})))
+    assert problems == [
+        "course.yaml:15:20: exercises[0].checks[0].cases[0].args[0]: expected a number, a list, {tensor: ...}, "
+        '{function: NAME} or, under `random:`, a random spec (uniform, normal, randint, choice), found {"tensr": [2.0]}'
+    ]
+
+
+def test_a_random_spec_with_a_misspelt_key_under_random_names_its_line(tmp_path: Path) -> None:
+    text = VALID + HIDDEN_RANDOM.replace("shape: [3]", "shap: [3]")
+    problems = _problems(_course(tmp_path, text))
+    assert problems == [
+        "course.yaml:22:18: exercises[0].checks[1].random.args[0]: expected only the keys `uniform`, `normal`, `randint`, "
+        "`choice`, `shape`, `dtype` in a random spec, found `shap`"
+    ]
+
+
+def test_a_random_spec_drawing_two_ways_at_once_is_refused(tmp_path: Path) -> None:
+    text = VALID + HIDDEN_RANDOM.replace("{uniform: [-1, 1], shape: [3]}", "{uniform: [-1, 1], normal: [0, 1]}")
+    problems = _problems(_course(tmp_path, text))
+    assert problems == [
+        "course.yaml:22:18: exercises[0].checks[1].random.args[0]: expected one of `uniform`, `normal`, `randint`, "
+        "`choice` in a random spec, found 2"
+    ]
+
+
+def test_a_random_range_that_is_not_two_numbers_says_what_it_should_be(tmp_path: Path) -> None:
+    text = VALID + HIDDEN_RANDOM.replace("{uniform: [-1, 1], shape: [3]}", "{uniform: [-1], shape: [3]}")
+    problems = _problems(_course(tmp_path, text))
+    assert problems == ["course.yaml:22:18: exercises[0].checks[1].random.args[0]: expected `uniform: [a, b]` (two numbers), found [-1]"]
+
+
+BACKWARD_CHECK = """\
+      - name: backward
+        kind: function_backward
+        entry: relu
+        points: 1
+        visible: true
+        cases:
+          - inputs: [[1.0, -2.0]]
+"""
+
+
+def test_a_function_backward_case_without_upstream_gradients_names_the_case(tmp_path: Path) -> None:
+    problems = _problems(_course(tmp_path, VALID + BACKWARD_CHECK))
+    assert problems == ["course.yaml:16:9: exercises[0].checks[1]: cases[0]: a `function_backward` check needs `upstreams`, found none"]
+
+
+def test_requires_grad_flags_must_match_the_inputs_one_for_one(tmp_path: Path) -> None:
+    text = VALID + BACKWARD_CHECK.replace(
+        "inputs: [[1.0, -2.0]]", "inputs: [[1.0, -2.0]]\n            upstreams: [1.0]\n            requires_grad: [true, false]"
+    )
+    problems = _problems(_course(tmp_path, text))
+    assert problems == ["course.yaml:16:9: exercises[0].checks[1]: cases[0]: expected one `requires_grad` entry per input (1), found 2"]
+
+
+def test_a_func_transforms_case_with_extra_arguments_says_the_shape_a_case_takes(tmp_path: Path) -> None:
+    text = VALID + BACKWARD_CHECK.replace("function_backward", "func_transforms").replace(
+        "[[1.0, -2.0]]", "[[1.0, -2.0]]\n            extra: [2]"
+    )
+    problems = _problems(_course(tmp_path, text))
+    assert problems == [
+        "course.yaml:16:9: exercises[0].checks[1]: cases[0]: a `func_transforms` case takes one input (a 0-d or 1-d tensor of "
+        "points) and no `extra`"
+    ]

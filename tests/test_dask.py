@@ -69,9 +69,10 @@ def _checks(record: dict[str, Any]) -> dict[tuple[str, str], tuple[str, float]]:
 
 def test_the_dask_run_gives_the_same_gradebook_as_the_local_run(runs: dict[str, Any]) -> None:
     root = runs["root"]
-    with (root / "local" / "gradebook.csv").open(encoding="utf-8", newline="") as local, (root / "dask" / "gradebook.csv").open(
-        encoding="utf-8", newline=""
-    ) as remote:
+    with (
+        (root / "local" / "gradebook.csv").open(encoding="utf-8", newline="") as local,
+        (root / "dask" / "gradebook.csv").open(encoding="utf-8", newline="") as remote,
+    ):
         local_rows, remote_rows = list(csv.reader(local)), list(csv.reader(remote))
     assert len(local_rows) == len(SUBMISSIONS) + 1
     assert remote_rows == local_rows

@@ -10,13 +10,16 @@ import numpy as np
 import torch
 
 from grader.checks.judge import judge_check
-from grader.checks.kinds import CaseContext, CaseVerdict, _dtype_hint, _invariant_to_upstream, _judge_backward_economy, agreed_hint
-from grader.checks.student_errors import hint_for
+from grader.checks.kinds import CaseContext, CaseVerdict, agreed_hint
+from grader.checks.kinds.factors import _dtype_hint
+from grader.checks.kinds.function_backward import _judge_backward_economy
+from grader.checks.kinds.function_gradcheck import _invariant_to_upstream
 from grader.course.load import load_course
 from grader.course.schema import Check
 from grader.plan import DEFAULT_TOLERANCES, build_plan, forward_parameters
 from grader.sandbox.probes import PROBES
 from grader.sandbox.wire import encode
+from grader.student_errors import hint_for
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -63,7 +66,7 @@ def test_ignoring_grad_output_needs_a_backward_invariant_to_it() -> None:
 
 
 def test_a_gradient_for_a_frozen_input_names_the_argument_and_its_needs_input_grad_index() -> None:
-    check = Check(name="frozen", kind="function_backward", entry="F", points=1, cases=[{"inputs": [1.0, 2.0]}])
+    check = Check(name="frozen", kind="function_backward", entry="F", points=1, cases=[{"inputs": [1.0, 2.0], "upstreams": [1.0]}])
     context = CaseContext(check=check, label="F.apply(1, 2)", tolerances=DEFAULT_TOLERANCES, reveal=True)
     verdict = _judge_backward_economy({"returned": [False, False]}, {"returned": [False, True]}, context)  # True: None returned
     assert "forward's second argument" in verdict.message and "ctx.needs_input_grad[1] is False" in verdict.message

@@ -7,7 +7,7 @@ the real pytest session of :func:`grader.checks.plugin.run_judging`.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import pytest
@@ -18,11 +18,18 @@ from hypothesis.extra import numpy as hnp
 
 from grader import compare as compare_module
 from grader.checks import plugin
-from grader.checks.kinds import ReferenceFailed, _finite_differences
+from grader.checks.envelope import ENVELOPES
+from grader.checks.kinds import KIND_JUDGES, ReferenceFailed
+from grader.checks.kinds.function_gradcheck import _finite_differences
 from grader.compare import as_float64, compare, decoding_once, flat_numbers
+from grader.course.kinds import KIND_SPECS
 from grader.course.load import load_course
-from grader.plan import DEFAULT_TOLERANCES, ExercisePlan, PlannedCheck, build_plan
+from grader.course.schema import CheckKind
+from grader.course.value_specs import DTYPE_NAMES, SAMPLE_FUNCTION_NAMES
+from grader.plan import DEFAULT_TOLERANCES, ExercisePlan, PlannedCheck, build_plan, call_probe
 from grader.results import CheckResult
+from grader.sandbox.probes import PROBES
+from grader.sandbox.sample_functions import SAMPLE_FUNCTIONS
 from grader.sandbox.wire import decode_tensor, decode_tensor_values, encode_tensor
 
 REPO = Path(__file__).resolve().parents[1]
@@ -164,3 +171,40 @@ def test_the_report_names_each_check_that_did_not_pass_for_whom(monkeypatch: pyt
         assert f"FAILED {name}::{exercise_plan.id}::{failing.name} - got 3 at index (0,)\n" in outcome.report
         assert outcome.builtin[(name, exercise_plan.id, failing.name)].hint == "multiply by grad_output"
     assert "2 with failed checks" in outcome.report
+
+
+def test_every_kind_the_course_accepts_has_a_judge_and_every_judge_a_kind() -> None:
+    assert list(KIND_JUDGES) == list(KIND_SPECS) == list(get_args(CheckKind))
+
+
+def test_every_kinds_probe_is_one_the_worker_runs_and_the_envelope_reads() -> None:
+    for spec in KIND_SPECS.values():
+        assert spec.probe in PROBES, spec.name
+        assert spec.probe in ENVELOPES, spec.name
+
+
+def test_the_course_names_the_workers_sample_functions_as_the_worker_does() -> None:
+    assert sorted(SAMPLE_FUNCTION_NAMES) == sorted(SAMPLE_FUNCTIONS)
+
+
+@pytest.mark.parametrize("name", sorted(DTYPE_NAMES))
+def test_every_dtype_a_value_spec_may_name_makes_a_torch_tensor(name: str) -> None:
+    dtype = getattr(torch, name)
+    assert isinstance(dtype, torch.dtype)
+    assert torch.tensor([1, 0], dtype=dtype).dtype == dtype
+
+
+def test_the_plan_keeps_the_courses_own_time_limit_beside_the_one_given_on_the_command_line() -> None:
+    course = load_course(REPO).course
+    plan = build_plan(course, seed=0, time_limit=0.5)
+    for exercise in plan.exercises:
+        own = exercise.exercise.limits.time_limit or course.defaults.limits.time_limit
+        assert (exercise.limits.time_limit, exercise.course_time_limit) == (0.5, own)
+        assert exercise.job(1, "", []).limits == exercise.limits.model_dump(exclude={"time_limit"})
+    assert build_plan(course, seed=0).exercises[0].course_time_limit == build_plan(course, seed=0).exercises[0].limits.time_limit
+
+
+def test_an_instructor_test_calls_student_code_through_the_plans_own_call_probe() -> None:
+    probe = call_probe("relu", [torch.tensor([1.0])], {"scale": 2})
+    assert probe["op"] == "call" and probe["repeat"] == 1
+    assert decode_tensor(probe["args"][0]).tolist() == [1.0] and probe["kwargs"] == {"scale": {"type": "int", "value": 2}}

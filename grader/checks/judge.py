@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from grader.checks.envelope import INTERFERENCE, Interference, check_envelope
-from grader.checks.kinds import JUDGES, CaseContext, CaseVerdict, ReferenceFailed, agreed_hint, import_verdict, signature
+from grader.checks.kinds import KIND_JUDGES, CaseContext, CaseVerdict, ReferenceFailed, agreed_hint, import_verdict, signature
 from grader.compare import compare, noting_dtypes
 from grader.course.schema import Tolerance
 from grader.plan import MutantBehaviour, Observations, PlannedCheck
@@ -52,16 +52,28 @@ def judge_check(
             if observation.get("at_import") and isinstance(observation.get("error"), dict):
                 verdicts.append((case.probe_id, import_verdict(observation["error"], planned.exercise)))
                 continue
-            verdicts.append((case.probe_id, JUDGES[check.kind](observation, reference[case.probe_id], context)))
+            verdicts.append((case.probe_id, KIND_JUDGES[check.kind].judge(observation, reference[case.probe_id], context)))
     failed = [(probe_id, v) for probe_id, v in verdicts if not v.passed]
     if not failed:
         return _result(planned, "passed", "; ".join(list(dict.fromkeys(notes))[:3]))  # a dtype accepted: said, briefly
+    return _failure(planned, len(verdicts), failed, student, reference, mutants, tolerances)
+
+
+def _failure(
+    planned: PlannedCheck,
+    judged: int,
+    failed: list[tuple[str, CaseVerdict]],
+    student: Observations,
+    reference: Observations,
+    mutants: tuple[MutantBehaviour, ...],
+    tolerances: dict[str, Tolerance],
+) -> CheckResult:
+    """A check with failed inputs: not started, or failed with the first message and a hint every failing input agrees on."""
     if all(v.not_started for _, v in failed):
         return _result(planned, "not_started", failed[0][1].message)
-    first = failed[0][1]
-    message = first.message
-    if len(verdicts) > 1:
-        message = f"{len(failed)} of {len(verdicts)} inputs failed; first: {message}"
+    message = failed[0][1].message
+    if judged > 1:
+        message = f"{len(failed)} of {judged} inputs failed; first: {message}"
     hint, diagnosis = agreed_hint([v for _, v in failed], student, reference)
     mutant = _matching_mutant(planned, student, [probe_id for probe_id, _ in failed], mutants, tolerances)
     if mutant is not None:

@@ -36,10 +36,10 @@ from grader.checks.judge import MutantBehaviour, Observations, judge_check
 from grader.checks.kinds import ReferenceFailed
 from grader.compare import decoding_once
 from grader.errors import GraderError
-from grader.plan import ExercisePlan, PlannedCheck, worker_limits
+from grader.plan import ExercisePlan, PlannedCheck, call_probe
 from grader.results import CheckResult, CheckStatus
-from grader.sandbox.client import ForkServer, Job, Module
-from grader.sandbox.wire import decode_value, encode
+from grader.sandbox.client import ForkServer
+from grader.sandbox.wire import decode_value
 from grader.submissions import Submission
 from grader.text_safety import one_line
 
@@ -88,21 +88,8 @@ class StudentHandle:
         source = self.submission.sources.get(exercise)
         if source is None or source.text is None:
             raise StudentError(f"{exercise}.py was not handed in")
-        plan = self.plans[exercise]
-        probe = {
-            "id": "custom",
-            "op": "call",
-            "entry": entry,
-            "args": [encode(a) for a in args],
-            "kwargs": {k: encode(v) for k, v in kwargs.items()},
-        }
-        limits = plan.limits
-        job = Job(
-            next(_handle_jobs),
-            {f"{exercise}.py": source.text},
-            (Module(exercise, [probe], limits.time_limit),),
-            worker_limits(limits),
-        )
+        probe = {"id": "custom", **call_probe(entry, list(args), kwargs)}
+        job = self.plans[exercise].job(next(_handle_jobs), source.text, [probe])
         runs = list(self.server.run([job]))
         observation = runs[0].modules[0].observations.get("custom") if runs[0].modules else None
         if observation is None:

@@ -8,33 +8,32 @@ re-checks the YAML: it reads these models (or the frozen plan built from them).
 from __future__ import annotations
 
 import ast
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from grader.course.kinds import KIND_SPECS, kinds_with
+from grader.course.value_specs import fixed_value, random_value
 
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"
 PYTHON_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
-CheckKind = Literal[
-    "value",
-    "figure",
-    "graph",
-    "function_forward",
-    "function_backward",
-    "function_gradcheck",
-    "function_double_backward",
-    "function_inplace",
-    "func_transforms",
-]
-"""The built-in check kinds; ``grader.checks.kinds`` holds one judge per kind."""
+if TYPE_CHECKING:
+    CheckKind = str
+else:
+    CheckKind = Literal[tuple(KIND_SPECS)]
+"""The built-in check kinds: the names of :data:`grader.course.kinds.KIND_SPECS`, one entry per kind."""
 
-FUNCTION_KINDS: frozenset[str] = frozenset(
-    {"function_forward", "function_backward", "function_gradcheck", "function_double_backward", "function_inplace"}
-)
+FUNCTION_KINDS: frozenset[str] = frozenset(name for name, spec in KIND_SPECS.items() if spec.function)
 """Kinds whose ``entry`` is a ``torch.autograd.Function`` fed ``inputs`` (tensors) and ``extra`` (other arguments)."""
 
-TENSOR_INPUT_KINDS: frozenset[str] = FUNCTION_KINDS | {"func_transforms"}
+TENSOR_INPUT_KINDS: frozenset[str] = frozenset(name for name, spec in KIND_SPECS.items() if spec.tensor_inputs)
 """Kinds whose cases give ``inputs`` (tensor specs) instead of ``args``."""
+
+FixedValue = Annotated[Any, AfterValidator(fixed_value)]
+"""A value of a fixed case (:mod:`grader.course.value_specs`)."""
+RandomValue = Annotated[Any, AfterValidator(random_value)]
+"""A value of a hidden check's ``random:`` cases, where random specs are allowed."""
 
 ObservedArg = Literal["value", "version", "grad", "requires_grad"]
 Transform = Literal["grad", "grad_grad", "vmap", "vmap_grad"]
@@ -105,11 +104,11 @@ class Case(_Strict):
     dtype: ...}`` or, in hidden checks, random specs such as ``{uniform: [lo, hi]}``.
     """
 
-    args: list[Any] = Field(default_factory=list)
-    kwargs: dict[str, Any] = Field(default_factory=dict)
-    inputs: list[Any] = Field(default_factory=list)
-    extra: list[Any] = Field(default_factory=list)
-    upstreams: list[Any] = Field(default_factory=list)
+    args: list[FixedValue] = Field(default_factory=list)
+    kwargs: dict[str, FixedValue] = Field(default_factory=dict)
+    inputs: list[FixedValue] = Field(default_factory=list)
+    extra: list[FixedValue] = Field(default_factory=list)
+    upstreams: list[FixedValue] = Field(default_factory=list)
     requires_grad: list[bool] | None = Field(default=None, description="function kinds: per input (default: all true)")
     describe: str | None = Field(default=None, description="how feedback names this input, e.g. 'a random 3x4 input'")
 
@@ -118,11 +117,11 @@ class RandomCases(_Strict):
     """``count`` cases drawn from the course's hidden seed (hidden checks only)."""
 
     count: int = Field(ge=1, le=100)
-    args: list[Any] = Field(default_factory=list)
-    kwargs: dict[str, Any] = Field(default_factory=dict)
-    inputs: list[Any] = Field(default_factory=list)
-    extra: list[Any] = Field(default_factory=list)
-    upstreams: list[Any] = Field(default_factory=list)
+    args: list[RandomValue] = Field(default_factory=list)
+    kwargs: dict[str, RandomValue] = Field(default_factory=dict)
+    inputs: list[RandomValue] = Field(default_factory=list)
+    extra: list[RandomValue] = Field(default_factory=list)
+    upstreams: list[RandomValue] = Field(default_factory=list)
     requires_grad: list[bool] | None = None
     describe: str | None = None
 
@@ -149,7 +148,9 @@ class Check(_Strict):
     count_ops: list[Annotated[str, Field(pattern=IDENTIFIER)]] = Field(
         default_factory=list, description="function_backward: aten operators counted during backward, e.g. [mm, addmm]"
     )
-    transforms: list[Transform] = Field(default_factory=_all_transforms, description="func_transforms: which torch.func transforms")
+    transforms: list[Transform] = Field(
+        default_factory=_all_transforms, min_length=1, description="func_transforms: which torch.func transforms"
+    )
 
     @model_validator(mode="after")
     def _has_cases(self) -> Check:
@@ -157,22 +158,37 @@ class Check(_Strict):
             raise ValueError("a check needs `cases`, `random` or both")
         if self.visible and self.random is not None:
             raise ValueError("a visible check cannot use `random`: its inputs would have to be released with the seed")
-        only = (
-            ("raises", self.raises, ("value", "function_forward")),
-            ("observe_args", self.observe_args, ("value",)),
-            ("count_ops", self.count_ops, ("function_backward",)),
-        )
-        for key, used, kinds in only:
-            if used and self.kind not in kinds:
+        for key in ("raises", "observe_args", "count_ops", "backward"):
+            kinds = kinds_with(key)
+            if getattr(self, key) and self.kind not in kinds:
                 raise ValueError(f"`{key}` only applies to kind {' or '.join(f'`{k}`' for k in kinds)}")
         if self.raises and self.repeat > 1:
             raise ValueError("`raises` checks call once: drop `repeat`")
-        if self.backward is not None:
-            if self.kind != "graph":
-                raise ValueError("`backward` only applies to kind `graph`")
-            if set(self.backward) != {"of", "grad_of"}:
-                raise ValueError("`backward` takes exactly the keys `of` and `grad_of`")
+        if self.backward is not None and set(self.backward) != {"of", "grad_of"}:
+            raise ValueError("`backward` takes exactly the keys `of` and `grad_of`")
+        if KIND_SPECS[self.kind].tensor_inputs:
+            named: list[tuple[str, Case | RandomCases]] = [(f"cases[{number}]", case) for number, case in enumerate(self.cases)]
+            for where, case in [*named, *([("random", self.random)] if self.random is not None else [])]:
+                _check_tensor_case(self.kind, where, case)
         return self
+
+
+def _check_tensor_case(kind: str, where: str, case: Case | RandomCases) -> None:
+    """The shape a tensor-input kind's case must have (:class:`grader.course.kinds.KindSpec`)."""
+    spec = KIND_SPECS[kind]
+    if not case.inputs:
+        raise ValueError(f"{where}: a `{kind}` check needs `inputs`, found none")
+    if case.requires_grad is not None and len(case.requires_grad) != len(case.inputs):
+        raise ValueError(f"{where}: expected one `requires_grad` entry per input ({len(case.inputs)}), found {len(case.requires_grad)}")
+    if spec.upstreams and not case.upstreams:
+        raise ValueError(f"{where}: a `{kind}` check needs `upstreams`, found none")
+    broken = (
+        (spec.one_input and len(case.inputs) != 1)
+        or (spec.one_upstream and len(case.upstreams) != 1)
+        or (not spec.takes_extra and bool(case.extra))
+    )
+    if broken:
+        raise ValueError(f"{where}: {spec.case_shape}")
 
 
 class Mutant(_Strict):

@@ -311,10 +311,7 @@ def _row_notes(exercise_ids: list[str], exercises: list[ExerciseResult | None]) 
     for exercise_id, exercise in zip(exercise_ids, exercises, strict=True):
         if exercise is None or exercise.status != "graded":
             groups.setdefault(_NO_RESULT if exercise is None else _status_words(exercise.status), []).append(exercise_id)
-    notes = [
-        f"{', '.join(ids)}: {why}" if len(ids) <= LISTED_PER_NOTE else f"{why}: {len(ids)} exercises"
-        for why, ids in groups.items()
-    ]
+    notes = [f"{', '.join(ids)}: {why}" if len(ids) <= LISTED_PER_NOTE else f"{why}: {len(ids)} exercises" for why, ids in groups.items()]
     return "; ".join(notes)
 
 
