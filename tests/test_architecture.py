@@ -72,6 +72,9 @@ LAYERS: list[tuple[str, list[str]]] = [
         "commands",
         [
             "grader.commands",
+            "grader.class_run",
+            "grader.release",
+            "grader.validation",
             "grader.class_sources",
             "grader.release_wheel",
             "grader.platforms",
@@ -88,10 +91,6 @@ KNOWN_UPWARD: dict[tuple[str, str], str] = {
     ("grader.evaluate", "grader.checks.student_errors"): (
         "describe_error explains a module that raised on import; the catalogue of student exceptions is a leaf "
         "that both evaluation and judging read, and could live beside text_safety"
-    ),
-    ("grader.commands", "grader.cli_args"): (
-        "check_exercise_ids answers a course question (is this an exercise?) and belongs in grader.course.load; "
-        "it sits with the argument parsing so that a usage error needs no heavy import"
     ),
 }
 """(importer, imported) -> why it is still allowed. Remove an entry when its import goes."""

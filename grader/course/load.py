@@ -17,7 +17,7 @@ import difflib
 import json
 import re
 import types
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -27,7 +27,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from grader.course.schema import IDENTIFIER, PYTHON_NAME, Course, field_names
-from grader.errors import CourseError
+from grader.errors import CourseError, UsageError
 
 _Loc = Sequence[int | str]
 _FOUND_MAX = 60
@@ -47,6 +47,17 @@ class LoadedCourse:
     """The folder holding ``course.yaml`` (resolved); ``exercises/``, ``solutions/`` and ``mutants/`` live here."""
     path: Path
     """The resolved ``course.yaml`` itself."""
+
+
+def check_exercise_ids(loaded: LoadedCourse, requested: Iterable[str]) -> tuple[str, ...]:
+    """``requested`` when every id is one of the course's exercises; otherwise a UsageError with the closest id."""
+    known = [exercise.id for exercise in loaded.course.exercises]
+    for exercise_id in requested:
+        if exercise_id not in known:
+            close = difflib.get_close_matches(exercise_id, known, n=1, cutoff=0.6)
+            hint = f" (did you mean `{close[0]}`?)" if close else ""
+            raise UsageError(f"no exercise `{exercise_id}` in {loaded.path.name}{hint}; exercises: {', '.join(known)}")
+    return tuple(requested)
 
 
 @dataclass(frozen=True)
@@ -410,4 +421,4 @@ def _missing_files(data: Any, tree: yaml.Node, root: Path) -> list[_Problem]:
     return problems
 
 
-__all__ = ["LoadedCourse", "load_course"]
+__all__ = ["LoadedCourse", "check_exercise_ids", "load_course"]
