@@ -39,10 +39,10 @@ CHILD = """
 import json, sys, time
 from pathlib import Path
 from grader.course.load import load_course
-from grader import commands
+from grader import class_sources
 loaded = load_course(Path(sys.argv[1]))
 started = time.perf_counter()
-report, files = commands.similarity(loaded, Path(sys.argv[2]), Path(sys.argv[3]))
+report, files = class_sources.similarity_report(loaded, Path(sys.argv[2]), Path(sys.argv[3]))
 seconds = time.perf_counter() - started
 print(json.dumps({"seconds": seconds, "pairs": [[p.first, p.second] for p in report.pairs],
                   "files": sum(e.submissions for e in report.exercises)}))

@@ -26,7 +26,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from grader.commands import ClassRun, ValidationReport, run_class, validate
+    from grader.class_run import ClassRun, run_class
     from grader.course.load import LoadedCourse, load_course
     from grader.course.schema import Course
     from grader.engine import GradeOptions, GradeRun, grade
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from grader.plan import Plan, build_plan
     from grader.results import CheckResult, ExerciseResult, SubmissionResult, submission_from_json
     from grader.submissions import Submission, discover, load_submission
+    from grader.validation import ValidationReport, validate
 
 _HOMES: dict[str, str] = {
     "load_course": "grader.course.load",
@@ -47,10 +48,10 @@ _HOMES: dict[str, str] = {
     "grade": "grader.engine",
     "GradeOptions": "grader.engine",
     "GradeRun": "grader.engine",
-    "run_class": "grader.commands",
-    "ClassRun": "grader.commands",
-    "validate": "grader.commands",
-    "ValidationReport": "grader.commands",
+    "run_class": "grader.class_run",
+    "ClassRun": "grader.class_run",
+    "validate": "grader.validation",
+    "ValidationReport": "grader.validation",
     "SubmissionResult": "grader.results",
     "ExerciseResult": "grader.results",
     "CheckResult": "grader.results",

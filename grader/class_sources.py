@@ -5,20 +5,27 @@ Instructor tools that look at code rather than grades (the similarity report) st
 read from (``path``). Sources are read the same way grading read them (plain folders through
 :func:`grader.submissions.load_submission`, nbgrader assignment folders through their solution
 cells), one submission at a time, so a class of any size is never in memory at once.
-A class folder (what ``grade run`` was given) works too.
+A class folder (what ``grade run`` was given) works too. :func:`similarity_report` (``grade similarity``,
+and :mod:`grader.class_run` after grading) compares them.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from grader.course.load import LoadedCourse
 from grader.errors import UsageError
-from grader.submissions import Submission, discover, load_submission
+from grader.report.records_json import RECORDS_DIR
+from grader.submissions import Submission, discover, load_submission, read_source
 
-RECORDS_DIR = "submissions"
+if TYPE_CHECKING:
+    from grader.report.similarity_page import SimilarityFiles
+    from grader.similarity import SimilarityReport
 
 
 @dataclass(frozen=True)
@@ -80,4 +87,35 @@ def texts(located: list[Located], exercise_ids: list[str]) -> Iterator[tuple[str
         yield item.name, {e: s.text for e, s in submission.sources.items() if s is not None and s.text is not None}
 
 
-__all__ = ["Located", "is_run_folder", "locate", "read", "texts"]
+def similarity_report(
+    loaded: LoadedCourse, folder: Path, out: Path | None = None, records: str = "", jobs: int = 0
+) -> tuple[SimilarityReport, SimilarityFiles]:
+    """``grade similarity DIR``: suspiciously alike code per exercise (:mod:`grader.similarity`).
+
+    ``DIR`` is a ``grade run`` output folder (the files are read again from where each record says they
+    were found; the report is written beside the dashboard) or a class folder (then ``out`` is required).
+    """
+    from grader.report.similarity_page import write_similarity
+    from grader.similarity import compare_class, pooled
+
+    ids = [exercise.id for exercise in loaded.course.exercises]
+    if out is None:
+        if not is_run_folder(folder):
+            raise UsageError(f"{folder} is not a `grade run` output folder (no submissions/*.json): pass --out for the report")
+        out = folder
+    located, problems = locate(folder, ids)
+    stubs = {e: read_source(loaded.root / "exercises" / f"{e}.py").text or "" for e in ids}
+    jobs = jobs or os.cpu_count() or 1
+    mapper = pooled(jobs) if jobs > 1 and len(located) > 64 else map  # a pool costs more than it saves on a small class
+    found = compare_class(texts(located, ids), stubs, mapper=mapper)
+    found = replace(found, unreadable=tuple(problems))
+    by_name = {item.name: item for item in located}
+
+    def source_of(name: str, exercise: str) -> str | None:
+        file = read(by_name[name], ids).sources.get(exercise)
+        return file.text if file is not None else None
+
+    return found, write_similarity(out, found, source_of, stubs, loaded.course.title, records)
+
+
+__all__ = ["Located", "is_run_folder", "locate", "read", "similarity_report", "texts"]

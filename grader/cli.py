@@ -189,17 +189,17 @@ def main(argv: list[str] | None = None) -> int:
         from grader.sandbox.client import prestart
 
         prestart(warm_up=_warm_up(args))  # the fork server imports torch while this process does (below): every verb needs both
-        from grader import commands
+        from grader import class_run, release, validation
         from grader.report.terminal import render_validation
 
         if args.verb == "check":
             return _check(loaded, args, console)
         if args.verb == "validate":
-            report = commands.validate(loaded, parallel=os.cpu_count() or 1)
+            report = validation.validate(loaded, parallel=os.cpu_count() or 1)
             render_validation(report, console)
             return EXIT_OK if report.ok else EXIT_CHECKS_FAILED
         if args.verb == "release":
-            bundle = commands.release(loaded, args.out, force=args.force, wheel=True)
+            bundle = release.release(loaded, args.out, force=args.force, wheel=True)
             console.print(
                 f"Wrote the student release to {args.out} ({len(bundle.files)} files; no solutions, hidden checks, seed or mutants).",
                 markup=False,
@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.verb in ("nbgrader", "gradescope"):
             return platform_verbs.run_platform_verb(loaded, args, console)
         if args.verb == "report":
-            files = commands.report(loaded, args.out)
+            files = class_run.rebuild_reports(loaded, args.out)
             console.print(f"Wrote {files.index} and {len(files.pages)} feedback pages in {files.seconds:.1f} s.", markup=False)
             return EXIT_OK
     except CourseError as error:
@@ -270,7 +270,7 @@ def _check(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> 
 
 
 def _run(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> int:
-    from grader import commands
+    from grader import class_run, commands
     from grader.engine import GradeOptions
     from grader.progress import ClassProgress
     from grader.report.terminal import plural, render_class_summary
@@ -287,7 +287,7 @@ def _run(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> in
     submissions, nbgrader_tree = platform_verbs.run_submissions(loaded, args)
     shown = Console(quiet=True) if args.quiet else console  # --quiet: the final line alone
     with ClassProgress(shown, quiet=args.quiet) as progress:
-        outcome = commands.run_class(
+        outcome = class_run.run_class(
             loaded,
             list(args.paths),
             args.out,

@@ -14,13 +14,11 @@ import argparse
 import difflib
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from grader.errors import CourseError, UsageError
+from grader.course.load import check_exercise_ids
+from grader.errors import CourseError
 from grader.sandbox.platform_support import LEVELS
-
-if TYPE_CHECKING:
-    from grader.course.load import LoadedCourse
 
 COURSE_FILE = "course.yaml"
 
@@ -71,17 +69,6 @@ class GradeArgumentParser(argparse.ArgumentParser):
             hint = did_you_mean(value, choices)
             raise argparse.ArgumentError(action, f"invalid choice: {value!r}{hint} (choose from {', '.join(choices)})")
         super()._check_value(action, value)
-
-
-def check_exercise_ids(loaded: LoadedCourse, requested: Iterable[str]) -> tuple[str, ...]:
-    """``requested`` when every id is one of the course's exercises; otherwise a UsageError with the closest id."""
-    known = [exercise.id for exercise in loaded.course.exercises]
-    for exercise_id in requested:
-        if exercise_id not in known:
-            raise UsageError(
-                f"no exercise `{exercise_id}` in {loaded.path.name}{did_you_mean(exercise_id, known)}; exercises: {', '.join(known)}"
-            )
-    return tuple(requested)
 
 
 # ---------------------------------------------------------------- the parser tree

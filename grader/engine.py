@@ -98,6 +98,7 @@ def grade(
     submissions: Iterable[Submission],
     options: GradeOptions,
     progress: Progress | None = None,
+    server: ForkServer | None = None,
 ) -> GradeRun:
     """Grade ``submissions`` and keep every result in memory (``check``, ``validate``: a handful of them)."""
     results: list[SubmissionResult] = []
@@ -108,7 +109,7 @@ def grade(
         if progress is not None:
             progress(result)
 
-    isolation = grade_stream(loaded, submissions, options, keep, reports.append)
+    isolation = grade_stream(loaded, submissions, options, keep, reports.append, server)
     return GradeRun(results=results, isolation=isolation, pytest_report="".join(reports))
 
 
@@ -163,6 +164,16 @@ def _chunks(submissions: Iterable[Submission], size: int) -> Iterator[list[Submi
     iterator = iter(submissions)
     while chunk := list(itertools.islice(iterator, size)):
         yield chunk
+
+
+@contextlib.contextmanager
+def _fork_server(options: GradeOptions, running: ForkServer | None) -> Iterator[ForkServer]:
+    """The caller's running fork server (``grade run`` grades the solutions, then the class, in one), or a new one."""
+    if running is not None:
+        yield running
+        return
+    with ForkServer(parallel=options.parallel, fallback=options.fallback_isolation) as server:
+        yield server
 
 
 @contextlib.contextmanager
@@ -267,6 +278,7 @@ def grade_stream(
     options: GradeOptions,
     on_result: Progress,
     on_report: Callable[[str], None] | None = None,
+    server: ForkServer | None = None,
 ) -> str:
     """Grade ``submissions`` chunk by chunk, handing each result to ``on_result`` as soon as it is assembled.
 
@@ -282,7 +294,7 @@ def grade_stream(
     size = options.chunk_size or DEFAULT_CHUNK
     checks_dir = loaded.root / course.checks_dir if course.checks_dir and not options.visible_only else None
     course_seed = None if options.visible_only else course.seed
-    with ForkServer(parallel=options.parallel, fallback=options.fallback_isolation) as server, _executor(options, server) as executor:
+    with _fork_server(options, server) as server, _executor(options, server) as executor:
         levels = {server.level}
         chunks = _evaluate_chunks(_Seeds(loaded, options), server, executor, submissions, size, course_seed)
         # Instructor checks call the student's code through the local fork server while pytest runs: then in turn.

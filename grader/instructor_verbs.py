@@ -42,7 +42,7 @@ def add_parsers(verbs: Any) -> None:
 
 
 def run_verb(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> int:
-    from grader import commands
+    from grader import class_sources, commands
 
     if args.verb == "diff":
         render_diff(commands.diff(args.folder), console)
@@ -53,7 +53,7 @@ def run_verb(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -
         console.print(f"Wrote {target} ({count} students, {args.lms} format).", markup=False, soft_wrap=True)
         return EXIT_OK
 
-    report, files = commands.similarity(loaded, args.folder, args.out, jobs=max(0, args.jobs))
+    report, files = class_sources.similarity_report(loaded, args.folder, args.out, jobs=max(0, args.jobs))
     clusters = sum(len(e.clusters) for e in report.exercises)
     console.print(
         f"{len(report.pairs)} similar pairs in {clusters} clusters among {report.submissions} submissions: {files.html} and {files.csv}",

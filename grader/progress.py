@@ -15,7 +15,7 @@ from types import TracebackType
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-from grader.commands import ClassPlan
+from grader.class_run import ClassPlan
 from grader.report.gradebook_csv import format_points
 from grader.report.terminal import plural
 from grader.results import SubmissionResult
@@ -23,7 +23,7 @@ from grader.text_safety import one_line
 
 
 class ClassProgress:
-    """Callbacks for :func:`grader.commands.run_class`: ``plan`` once, then ``graded`` per submission."""
+    """Callbacks for :func:`grader.class_run.run_class`: ``plan`` once, then ``graded`` per submission."""
 
     def __init__(self, console: Console, quiet: bool = False) -> None:
         self.console = console

@@ -78,6 +78,9 @@ LAYERS: list[tuple[str, list[str]]] = [
         "commands",
         [
             "grader.commands",
+            "grader.class_run",
+            "grader.release",
+            "grader.validation",
             "grader.class_sources",
             "grader.release_wheel",
             "grader.platforms",
@@ -90,12 +93,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("cli", ["grader.cli", "grader.cli_args", "grader.progress", "grader.instructor_verbs", "grader.platforms.verbs"]),
 ]
 
-KNOWN_UPWARD: dict[tuple[str, str], str] = {
-    ("grader.commands", "grader.cli_args"): (
-        "check_exercise_ids answers a course question (is this an exercise?) and belongs in grader.course.load; "
-        "it sits with the argument parsing so that a usage error needs no heavy import"
-    ),
-}
+KNOWN_UPWARD: dict[tuple[str, str], str] = {}
 """(importer, imported) -> why it is still allowed. Remove an entry when its import goes."""
 
 KNOWN_CIRCLES: dict[tuple[str, str], str] = {}

@@ -20,12 +20,13 @@ import yaml
 from grader import baseline_cache, engine
 from grader.baseline_cache import cache_dir, cached_baseline
 from grader.checks.judge import MutantBehaviour
-from grader.commands import release, validate
 from grader.course.load import LoadedCourse, load_course
 from grader.engine import GradeOptions, grade
 from grader.evaluate import Baseline
 from grader.plan import Plan, build_plan
+from grader.release import release
 from grader.submissions import load_submission
+from grader.validation import validate
 
 REPO = Path(__file__).resolve().parents[1]
 KEPT = ("square", "partials")

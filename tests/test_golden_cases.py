@@ -10,7 +10,7 @@ Each ``tests/cases/<exercise>/<scenario>.py`` starts with a header comment block
 declared mistake, so the grader must not invent one).
 
 All scenarios are graded in ONE run: one submission folder per scenario, holding only
-that exercise's file, graded by :func:`grader.commands.run_class` like ``grade run``.
+that exercise's file, graded by :func:`grader.class_run.run_class` like ``grade run``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.commands import run_class
+from grader.class_run import run_class
 from grader.course.load import load_course
 from grader.engine import GradeOptions
 from grader.results import ExerciseResult, SubmissionResult

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.commands import run_class
+from grader.class_run import run_class
 from grader.course.load import load_course
 from grader.engine import GradeOptions
 

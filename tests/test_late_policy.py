@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import commands
+from grader import class_run, commands
 from grader.course.load import LoadedCourse, load_course
 from grader.course.schema import LatePolicy
 from grader.engine import GradeOptions
@@ -122,7 +122,7 @@ def test_records_keep_raw_and_penalised_points_with_extensions_and_timestamps(co
     assert json.loads(paths[1].read_text())["late"]["points_before"] == 2.0, "the stored record keeps the raw points"
     assert apply_late_policy(loaded, paths) == 0, "an unchanged verdict is not written again"
 
-    gradebook, _ = commands.rebuild_outputs(out, loaded)
+    gradebook, _ = class_run.rebuild_outputs(out, loaded)
     rows = {row[0]: row for row in csv.reader(gradebook.open(encoding="utf-8"))}
     assert rows["submission"][-4:] == ["total", "late_hours", "late_penalty_percent", "total_after_penalty"]
     assert rows["late"][-4:] == ["2", "37.02", "20", "1.6"]

@@ -21,7 +21,7 @@ import pytest
 from rich.console import Console
 
 from grader.checks.plugin import GradingPlugin
-from grader.commands import ClassPlan
+from grader.class_run import ClassPlan
 from grader.progress import ClassProgress
 from grader.report.gradebook_csv import write_gradebook
 from grader.report.terminal import render_class_summary

@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from grader.commands import ClassPlan
+from grader.class_run import ClassPlan
 from grader.progress import ClassProgress
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
 

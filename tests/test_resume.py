@@ -1,6 +1,6 @@
 """A long class run is resumable: unchanged submissions are kept, changed ones regraded, and a kill loses nothing.
 
-The library-level tests call :func:`grader.commands.run_class` (what ``grade run`` calls);
+The library-level tests call :func:`grader.class_run.run_class` (what ``grade run`` calls);
 the kill test runs the real command in its own session and ends it with SIGKILL, by its
 pid, then runs it again. Everything lives under the test's tmp folder.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.commands import ClassRun, run_class
+from grader.class_run import ClassRun, run_class
 from grader.course.load import load_course
 from grader.engine import GradeOptions
 

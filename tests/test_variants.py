@@ -15,7 +15,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from grader.commands import run_class
+from grader.class_run import run_class
 from grader.course.load import LoadedCourse, load_course
 from grader.engine import GradeOptions
 from grader.plan import build_plan

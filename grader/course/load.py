@@ -14,7 +14,9 @@ into words by :mod:`grader.course.explain`.
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,7 @@ from pydantic import ValidationError
 from grader.course.explain import describe
 from grader.course.schema import IDENTIFIER, Course
 from grader.course.yaml_tree import Loc, Problem, node_position, read_yaml, render_path
-from grader.errors import CourseError
+from grader.errors import CourseError, UsageError
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,17 @@ class LoadedCourse:
     """The folder holding ``course.yaml`` (resolved); ``exercises/``, ``solutions/`` and ``mutants/`` live here."""
     path: Path
     """The resolved ``course.yaml`` itself."""
+
+
+def check_exercise_ids(loaded: LoadedCourse, requested: Iterable[str]) -> tuple[str, ...]:
+    """``requested`` when every id is one of the course's exercises; otherwise a UsageError with the closest id."""
+    known = [exercise.id for exercise in loaded.course.exercises]
+    for exercise_id in requested:
+        if exercise_id not in known:
+            close = difflib.get_close_matches(exercise_id, known, n=1, cutoff=0.6)
+            hint = f" (did you mean `{close[0]}`?)" if close else ""
+            raise UsageError(f"no exercise `{exercise_id}` in {loaded.path.name}{hint}; exercises: {', '.join(known)}")
+    return tuple(requested)
 
 
 def load_course(path: Path) -> LoadedCourse:
@@ -128,4 +141,4 @@ def _missing_files(data: Any, tree: yaml.Node, root: Path) -> list[Problem]:
     return problems
 
 
-__all__ = ["LoadedCourse", "load_course"]
+__all__ = ["LoadedCourse", "check_exercise_ids", "load_course"]

@@ -13,6 +13,9 @@ from pathlib import Path
 from grader.atomic_files import write_text_atomic
 from grader.results import SubmissionResult, submission_from_json
 
+RECORDS_DIR = "submissions"
+"""The folder of a ``grade run`` output that holds one record per submission (``OUT/submissions/<name>.json``)."""
+
 _KEPT_PUNCTUATION = frozenset("-_. ")
 _FALLBACK_STEM = "submission"
 _MAX_STEM_BYTES = 200
@@ -69,4 +72,4 @@ def read_submission_json(path: Path) -> SubmissionResult:
     return submission_from_json(record)
 
 
-__all__ = ["read_submission_json", "safe_file_stem", "write_submission_json", "write_text_atomic"]
+__all__ = ["RECORDS_DIR", "read_submission_json", "safe_file_stem", "write_submission_json", "write_text_atomic"]
