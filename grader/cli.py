@@ -1,9 +1,10 @@
 """The ``grade`` command: parse, call one library function, render, exit.
 
-:func:`main` reads as those four steps. Parsing is :func:`_parser`; the parsed arguments become
-typed requests in one place (the "requests" section below); each verb calls its library function,
-renders the record it returns and answers an :class:`~grader.errors.ExitCode`, where the exit codes
-are defined (``docs/instructors.md`` tabulates them per verb).
+:func:`main` reads as those four steps. Parsing is :func:`_parser`; the grading and platform options
+become typed, frozen requests in one place (the "requests" section below), so the library functions
+never see an ``argparse.Namespace``; each verb calls its library function, renders the record it
+returns and answers an :class:`~grader.errors.ExitCode`, where the exit codes are defined
+(``docs/instructors.md`` tabulates them per verb).
 """
 
 from __future__ import annotations
