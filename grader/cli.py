@@ -1,11 +1,10 @@
 """The ``grade`` command: parse, call one library function, render, exit.
 
-Exit codes (also in the README):
-  0  the command worked (``run``: whatever the students scored; ``check``: every visible check passed;
-     ``validate``: the course is sound)
-  1  ``check``: some visible check failed; ``validate``: the course is not sound
-  2  bad input: command line, course.yaml, a missing path
-  3  the grader itself failed (the sandbox could not start, an internal error)
+:func:`main` reads as those four steps. Parsing is :func:`_parser`; the grading and platform options
+become typed, frozen requests in one place (the "requests" section below), so the library functions
+never see an ``argparse.Namespace``; each verb calls its library function, renders the record it
+returns and answers an :class:`~grader.errors.ExitCode`, where the exit codes are defined
+(``docs/instructors.md`` tabulates them per verb).
 """
 
 from __future__ import annotations
@@ -14,8 +13,9 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -28,17 +28,19 @@ from grader.cli_args import (
     check_exercise_ids,
     describe_verbs,
     find_course,
+    package_version,
     positive_float,
     positive_int,
 )
-from grader.errors import CourseError, GraderError, UsageError
+from grader.errors import CourseError, ExitCode, GraderError, UsageError
 from grader.platforms import verbs as platform_verbs
-from grader.results import EXIT_CHECKS_FAILED, EXIT_GRADER_FAILED, EXIT_OK, EXIT_USAGE
 from grader.sandbox.platform_support import ISOLATION_ENV
 from grader.text_safety import printable_lines
 
 if TYPE_CHECKING:
+    from grader.class_run import ClassRun
     from grader.course.load import LoadedCourse
+    from grader.engine import GradeOptions
 
 
 COURSE_HELP = "course.yaml or the folder holding it (default: the nearest course.yaml in this folder or one above it)"
@@ -64,21 +66,31 @@ EXAMPLES = {
 """One example per verb, shown at the end of its ``--help`` (a test requires one for every verb)."""
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("autograd-grader")
-    except PackageNotFoundError:
-        return "unknown (not installed)"
+# ---------------------------------------------------------------- parse
 
 
 def _parser() -> argparse.ArgumentParser:
+    """The whole command line; the verbs are listed in ``grade --help`` in the order they are added here."""
     parser = GradeArgumentParser(prog="grade", description="Graded PyTorch autograd exercises and their sandboxed autograder.")
-    parser.add_argument("--version", action="version", version=f"grade {_version()}")
+    parser.add_argument("--version", action="version", version=f"grade {package_version()}")
     parser.add_argument("--course", type=Path, default=None, help=COURSE_HELP)
     verbs = parser.add_subparsers(dest="verb", required=True)
+    _add_check(verbs)
+    verbs.add_parser("validate", help="instructors: prove the course is sound (solutions, stubs, mutants)")
+    release = verbs.add_parser("release", help="instructors: write the student bundle (nothing hidden in it)")
+    release.add_argument("out", type=Path)
+    release.add_argument("--force", action="store_true", help="replace OUT if it is not empty")
+    _add_run(verbs)
+    platform_verbs.add_parsers(verbs)
+    instructor_verbs.add_parsers(verbs)
+    report = verbs.add_parser("report", help="instructors: rebuild the dashboard and feedback pages of a graded class (no regrading)")
+    report.add_argument("out", type=Path, help="the --out folder of an earlier `grade run`")
+    accept_course_anywhere(parser, COURSE_HELP)
+    describe_verbs(parser, EXAMPLES)
+    return parser
 
+
+def _add_check(verbs: Any) -> None:
     check = verbs.add_parser("check", help="students: run the visible checks on your exercises")
     check.add_argument("exercises", nargs="*", help="exercise ids (default: all)")
     check.add_argument(
@@ -93,15 +105,10 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="also write the feedback as a web page with plots (default FILE: feedback.html) and print its path",
     )
-
     add_isolation_option(check, "default: the strongest this machine allows, down to portable")
 
-    verbs.add_parser("validate", help="instructors: prove the course is sound (solutions, stubs, mutants)")
 
-    release = verbs.add_parser("release", help="instructors: write the student bundle (nothing hidden in it)")
-    release.add_argument("out", type=Path)
-    release.add_argument("--force", action="store_true", help="replace OUT if it is not empty")
-
+def _add_run(verbs: Any) -> None:
     run = verbs.add_parser("run", help="instructors: grade a class with the hidden checks")
     run.add_argument("paths", nargs="*", type=Path, help="submission folders, or folders of them, or nbgrader's COURSE_DIR/submitted")
     run.add_argument("--out", type=Path, required=True, help="where gradebook.csv and per-submission JSON go")
@@ -124,11 +131,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     add_isolation_option(run, "default: the fork server's strongest; portable only when asked for")
     platform_verbs.add_run_options(run)
-    platform_verbs.add_parsers(verbs)
-    instructor_verbs.add_parsers(verbs)
-
-    report = verbs.add_parser("report", help="instructors: rebuild the dashboard and feedback pages of a graded class (no regrading)")
-    report.add_argument("out", type=Path, help="the --out folder of an earlier `grade run`")
     run.add_argument(
         "--chunk",
         type=positive_int,
@@ -140,15 +142,101 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--dask", metavar="ADDRESS", default=None, help="run the sandboxed workers on a Dask cluster (e.g. tcp://scheduler:8786)"
     )
-    accept_course_anywhere(parser, COURSE_HELP)
-    describe_verbs(parser, EXAMPLES)
-    return parser
 
 
-def _load(path: Path) -> LoadedCourse:
+# ---------------------------------------------------------------- requests: the parsed arguments as typed records
+
+
+def _grade_options(args: argparse.Namespace) -> GradeOptions:
+    from grader.engine import GradeOptions
+
+    return GradeOptions(
+        per_student_seed=args.per_student_seed,
+        time_limit=args.time_limit,
+        parallel=args.jobs,
+        exercises=tuple(args.exercise),
+        dask=args.dask,
+        chunk_size=args.chunk,
+    )
+
+
+def _run_platforms(args: argparse.Namespace) -> platform_verbs.RunPlatforms:
+    return platform_verbs.RunPlatforms(
+        paths=tuple(args.paths),
+        out=args.out,
+        nbgrader=args.nbgrader,
+        assignment=args.assignment,
+        write_gradebook=args.write_gradebook,
+        gradescope_results="gradescope" in args.formats,
+    )
+
+
+def _platform_build(args: argparse.Namespace) -> platform_verbs.NbgraderBuild | platform_verbs.GradescopeBuild:
+    if args.verb == "nbgrader":
+        return platform_verbs.NbgraderBuild(args.course_dir, args.assignment, one_notebook=args.one_notebook, force=args.force)
+    return platform_verbs.GradescopeBuild(args.out)
+
+
+def _gradescope_grade(args: argparse.Namespace) -> platform_verbs.GradescopeGrade:
+    """Inside Gradescope the course is found like anywhere else; when it is not, the grading step reports it in results.json."""
+    try:
+        course = find_course(args.course)
+    except CourseError:
+        course = args.course or Path(".")
+    return platform_verbs.GradescopeGrade(course, args.submission, args.results, jobs=args.jobs)
+
+
+# ---------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse, call the verb (which renders its record), and return its exit code; errors render as one message each."""
+    args = _parser().parse_args(argv)
+    if args.verb == "gradescope" and args.platform_verb == "grade":  # must write results.json whatever fails, the course load included
+        return platform_verbs.grade_in_gradescope(_gradescope_grade(args))
+    errors = _stderr()
+    try:
+        return _call(args, Console(highlight=False))
+    except CourseError as error:
+        return _render_course_error(error, errors)
+    except GraderError as error:
+        return _render_grader_error(error, errors)
+    except KeyboardInterrupt:
+        errors.print("interrupted; results written so far are kept")
+        return ExitCode.INTERRUPTED
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)  # one error, one line: editors parse file:line:col
+
+
+def _render_course_error(error: CourseError, errors: Console) -> ExitCode:
+    count = len(error.problems)
+    errors.print(f"[bold red]course error[/] ({count} problem{'s' if count != 1 else ''}):", markup=True)
+    for problem in error.problems:
+        errors.print(f"  {problem}", markup=False)
+    return ExitCode.USAGE
+
+
+def _render_grader_error(error: GraderError, errors: Console) -> ExitCode:
+    said = escape(printable_lines(str(error)))  # may quote a submission's name or a worker's words: shown as text
+    label = "error:" if error.exit_code == ExitCode.USAGE else "the grader failed:"
+    errors.print(f"[bold red]{label}[/] {said}", markup=True)
+    return error.exit_code
+
+
+def _call(args: argparse.Namespace, console: Console) -> ExitCode:
+    """Load the course, refuse what is wrong before the sandbox starts, start it, run the verb."""
     from grader.course.load import load_course
 
-    return load_course(path)
+    loaded = load_course(find_course(args.course))
+    _refuse_before_grading(loaded, args)
+    if getattr(args, "isolation", None):
+        os.environ[ISOLATION_ENV] = args.isolation  # the fork server and every sandbox of this command read it
+    from grader.sandbox.client import prestart
+
+    prestart(warm_up=_warm_up(args))  # the fork server imports torch while this process imports the verb's modules
+    return VERBS[args.verb](loaded, args, console)
 
 
 def _refuse_before_grading(loaded: LoadedCourse, args: argparse.Namespace) -> None:
@@ -166,76 +254,6 @@ def _refuse_before_grading(loaded: LoadedCourse, args: argparse.Namespace) -> No
         raise UsageError(f"{args.out}: does not exist (expected the --out folder of an earlier `grade run`)")
 
 
-def _gradescope_course(given: Path | None) -> Path:
-    """Inside Gradescope the course is found like anywhere else; when it is not, the grading step reports it in results.json."""
-    try:
-        return find_course(given)
-    except CourseError:
-        return given or Path(".")
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    console = Console(highlight=False)
-    errors = Console(stderr=True, highlight=False, soft_wrap=True)  # one error, one line: editors parse file:line:col
-    if args.verb == "gradescope" and args.platform_verb == "grade":
-        args.course = _gradescope_course(args.course)
-        return platform_verbs.grade_in_gradescope(args)  # must write results.json whatever fails, the course load included
-    try:
-        loaded = _load(find_course(args.course))
-        _refuse_before_grading(loaded, args)
-        if getattr(args, "isolation", None):
-            os.environ[ISOLATION_ENV] = args.isolation  # the fork server and every sandbox of this command read it
-        from grader.sandbox.client import prestart
-
-        prestart(warm_up=_warm_up(args))  # the fork server imports torch while this process does (below): every verb needs both
-        from grader import class_run, release, validation
-        from grader.report.terminal import render_validation
-
-        if args.verb == "check":
-            return _check(loaded, args, console)
-        if args.verb == "validate":
-            report = validation.validate(loaded, parallel=os.cpu_count() or 1)
-            render_validation(report, console)
-            return EXIT_OK if report.ok else EXIT_CHECKS_FAILED
-        if args.verb == "release":
-            bundle = release.release(loaded, args.out, force=args.force, wheel=True)
-            console.print(
-                f"Wrote the student release to {args.out} ({len(bundle.files)} files; no solutions, hidden checks, seed or mutants).",
-                markup=False,
-                soft_wrap=True,
-            )
-            if bundle.wheel_problem:
-                errors.print(f"warning: no grader wheel in the release: {bundle.wheel_problem}", markup=False)
-            console.print(f"Students install the grader from {args.out} with: {bundle.install_command}", markup=False, soft_wrap=True)
-            return EXIT_OK
-        if args.verb == "run":
-            return _run(loaded, args, console)
-        if args.verb in instructor_verbs.VERBS:
-            return instructor_verbs.run_verb(loaded, args, console)
-        if args.verb in ("nbgrader", "gradescope"):
-            return platform_verbs.run_platform_verb(loaded, args, console)
-        if args.verb == "report":
-            files = class_run.rebuild_reports(loaded, args.out)
-            console.print(f"Wrote {files.index} and {len(files.pages)} feedback pages in {files.seconds:.1f} s.", markup=False)
-            return EXIT_OK
-    except CourseError as error:
-        errors.print(f"[bold red]course error[/] ({len(error.problems)} problem{'s' if len(error.problems) != 1 else ''}):", markup=True)
-        for problem in error.problems:
-            errors.print(f"  {problem}", markup=False)
-        return EXIT_USAGE
-    except GraderError as error:
-        said = escape(printable_lines(str(error)))  # may quote a submission's name or a worker's words: shown as text
-        errors.print(f"[bold red]error:[/] {said}", markup=True) if error.exit_code == EXIT_USAGE else errors.print(
-            f"[bold red]the grader failed:[/] {said}", markup=True
-        )
-        return error.exit_code
-    except KeyboardInterrupt:
-        errors.print("interrupted; results written so far are kept")
-        return 130
-    return EXIT_GRADER_FAILED
-
-
 LIGHT_CHECK = 3
 """``grade check`` of at most this many named exercises starts a lightly warmed sandbox (the answer comes sooner)."""
 
@@ -250,7 +268,10 @@ def _warm_up(args: argparse.Namespace) -> str:
     return "light" if args.verb == "check" and 0 < len(args.exercises) <= LIGHT_CHECK else "full"
 
 
-def _check(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> int:
+# ---------------------------------------------------------------- the verbs: call, render, exit code
+
+
+def _check(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> ExitCode:
     from grader import commands
     from grader.report.terminal import render_check
 
@@ -266,25 +287,54 @@ def _check(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> 
         page = write_feedback_file(result, loaded, args.html)
         console.print(f"Feedback page: {page.resolve()}", markup=False, highlight=False)
     all_passed = all(c.passed for e in result.exercises for c in e.checks)
-    return EXIT_OK if all_passed else EXIT_CHECKS_FAILED
+    return ExitCode.OK if all_passed else ExitCode.CHECKS_FAILED
 
 
-def _run(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> int:
+def _validate(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> ExitCode:
+    from grader import validation
+    from grader.report.terminal import render_validation
+
+    report = validation.validate(loaded, parallel=os.cpu_count() or 1)
+    render_validation(report, console)
+    return ExitCode.OK if report.ok else ExitCode.CHECKS_FAILED
+
+
+def _release(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> ExitCode:
+    from grader import release
+
+    bundle = release.release(loaded, args.out, force=args.force, wheel=True)
+    console.print(
+        f"Wrote the student release to {args.out} ({len(bundle.files)} files; no solutions, hidden checks, seed or mutants).",
+        markup=False,
+        soft_wrap=True,
+    )
+    if bundle.wheel_problem:
+        _stderr().print(f"warning: no grader wheel in the release: {bundle.wheel_problem}", markup=False)
+    console.print(f"Students install the grader from {args.out} with: {bundle.install_command}", markup=False, soft_wrap=True)
+    return ExitCode.OK
+
+
+def _report(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> ExitCode:
+    from grader import class_run
+
+    files = class_run.rebuild_reports(loaded, args.out)
+    console.print(f"Wrote {files.index} and {len(files.pages)} feedback pages in {files.seconds:.1f} s.", markup=False)
+    return ExitCode.OK
+
+
+def _platform_verb(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> ExitCode:
+    return platform_verbs.run_platform_verb(loaded, _platform_build(args), console)
+
+
+def _run(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> ExitCode:
     from grader import class_run, commands
-    from grader.engine import GradeOptions
     from grader.progress import ClassProgress
-    from grader.report.terminal import plural, render_class_summary
+    from grader.report.terminal import render_class_summary
 
     started = time.monotonic()
-    options = GradeOptions(
-        per_student_seed=args.per_student_seed,
-        time_limit=args.time_limit,
-        parallel=args.jobs,
-        exercises=tuple(args.exercise),
-        dask=args.dask,
-        chunk_size=args.chunk,
-    )
-    submissions, nbgrader_tree = platform_verbs.run_submissions(loaded, args)
+    options = _grade_options(args)
+    platforms = _run_platforms(args)
+    submissions, nbgrader_tree = platform_verbs.run_submissions(loaded, platforms)
     shown = Console(quiet=True) if args.quiet else console  # --quiet: the final line alone
     with ClassProgress(shown, quiet=args.quiet) as progress:
         outcome = class_run.run_class(
@@ -301,24 +351,41 @@ def _run(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> in
     ids = list(options.exercises) or commands.exercise_ids(loaded)
     outputs = [outcome.gradebook] + ([outcome.reports.index] if outcome.reports is not None else [])
     render_class_summary(outcome.run.results, ids, shown, outputs=outputs)
-    platform_verbs.after_run(outcome.run.results, args, args.out, nbgrader_tree, shown)
-    elapsed = time.monotonic() - started
-    kept = f", {outcome.skipped} unchanged and kept" if outcome.skipped else ""
-    isolation = outcome.run.isolation
+    platform_verbs.after_run(outcome.run.results, platforms, nbgrader_tree, shown)
+    _render_run_end(outcome, time.monotonic() - started, console)
+    return ExitCode.OK
+
+
+def _render_run_end(outcome: ClassRun, elapsed: float, console: Console) -> None:
+    """The regrade's sentence, then the summary: always the last line, naming where every output is (scripts and --quiet read it)."""
+    from grader.report.terminal import plural
+
     if outcome.regrade is not None:
         console.print(outcome.regrade.sentence() + " (`grade diff OUT` lists what changed)", markup=False, soft_wrap=True)
+    kept = f", {outcome.skipped} unchanged and kept" if outcome.skipped else ""
     dashboard = f"; dashboard: {outcome.reports.index}" if outcome.reports is not None else ""
-    # The summary stays the last line, naming where every output is: scripts and --quiet users read it.
     console.print(
-        f"graded {plural(outcome.graded, 'submission')} in {elapsed:.1f} s{kept} (isolation: {isolation});"
+        f"graded {plural(outcome.graded, 'submission')} in {elapsed:.1f} s{kept} (isolation: {outcome.run.isolation});"
         f" gradebook: {outcome.gradebook}{dashboard}",
         markup=False,
         soft_wrap=True,
     )
-    return EXIT_OK
 
 
-__all__ = ["main"]
+VERBS: dict[str, Callable[[LoadedCourse, argparse.Namespace, Console], ExitCode]] = {
+    "check": _check,
+    "validate": _validate,
+    "release": _release,
+    "run": _run,
+    "report": _report,
+    "nbgrader": _platform_verb,
+    "gradescope": _platform_verb,
+    **dict.fromkeys(instructor_verbs.VERBS, instructor_verbs.run_verb),
+}
+"""Each verb's call-render-exit function (``gradescope grade`` alone runs before the course is loaded, in :func:`main`)."""
+
+
+__all__ = ["VERBS", "main"]
 
 
 if __name__ == "__main__":

@@ -140,19 +140,6 @@ def find_course(given: Path | None, start: Path | None = None) -> Path:
     )
 
 
-__all__ = [
-    "GradeArgumentParser",
-    "accept_course_anywhere",
-    "check_exercise_ids",
-    "describe_verbs",
-    "did_you_mean",
-    "find_course",
-    "positive_float",
-    "positive_int",
-    "verb_parsers",
-]
-
-
 def add_isolation_option(parser: argparse.ArgumentParser, default_text: str) -> None:
     """``--isolation LEVEL``: force a sandbox level (as ``GRADER_ISOLATION`` does); docs/security.md compares them."""
     parser.add_argument(
@@ -161,3 +148,28 @@ def add_isolation_option(parser: argparse.ArgumentParser, default_text: str) -> 
         default=None,
         help=f"the sandbox's isolation level ({default_text}; portable: a spawned process per exercise, weaker)",
     )
+
+
+def package_version() -> str:
+    """The installed package's version for ``grade --version`` (a source tree that was never installed says so)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("autograd-grader")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
+
+
+__all__ = [
+    "GradeArgumentParser",
+    "accept_course_anywhere",
+    "add_isolation_option",
+    "check_exercise_ids",
+    "describe_verbs",
+    "did_you_mean",
+    "find_course",
+    "package_version",
+    "positive_float",
+    "positive_int",
+    "verb_parsers",
+]

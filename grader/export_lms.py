@@ -31,8 +31,7 @@ from typing import Literal
 from grader.course.schema import Course
 from grader.errors import UsageError
 from grader.report.csv_safe import neutralised
-from grader.report.gradebook_csv import format_points
-from grader.results import SubmissionResult
+from grader.results import SubmissionResult, format_points
 
 Format = Literal["canvas", "moodle", "csv"]
 Columns = Literal["total", "exercises"]

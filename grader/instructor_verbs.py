@@ -14,8 +14,8 @@ from rich.console import Console
 
 from grader.cli_args import positive_int
 from grader.course.load import LoadedCourse
+from grader.errors import ExitCode
 from grader.regrade import StudentChange
-from grader.results import EXIT_OK
 
 VERBS = ("similarity", "export", "diff")
 
@@ -41,17 +41,17 @@ def add_parsers(verbs: Any) -> None:
     diff.add_argument("folder", type=Path, help="a `grade run` output folder")
 
 
-def run_verb(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> int:
+def run_verb(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> ExitCode:
     from grader import class_sources, commands
 
     if args.verb == "diff":
         render_diff(commands.diff(args.folder), console)
-        return EXIT_OK
+        return ExitCode.OK
 
     if args.verb == "export":
         target, count = commands.export(loaded, args.folder, args.lms, args.output, args.roster, args.columns, args.assignment)
         console.print(f"Wrote {target} ({count} students, {args.lms} format).", markup=False, soft_wrap=True)
-        return EXIT_OK
+        return ExitCode.OK
 
     report, files = class_sources.similarity_report(loaded, args.folder, args.out, jobs=max(0, args.jobs))
     clusters = sum(len(e.clusters) for e in report.exercises)
@@ -62,7 +62,7 @@ def run_verb(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -
     )
     for problem in report.unreadable:
         console.print(f"  {problem}", markup=False)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def render_diff(found: list[StudentChange], console: Console) -> None:

@@ -16,9 +16,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from grader.class_run import ClassPlan
-from grader.report.gradebook_csv import format_points
 from grader.report.terminal import plural
-from grader.results import SubmissionResult
+from grader.results import SubmissionResult, format_points
 from grader.text_safety import one_line
 
 

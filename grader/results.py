@@ -10,6 +10,7 @@ which is an exception (:mod:`grader.errors`), never a record.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
@@ -212,20 +213,21 @@ def submission_from_json(record: dict[str, Any]) -> SubmissionResult:
     )
 
 
-EXIT_OK = 0
-"""Grading worked (whatever the students scored); for ``grade check``: every visible check passed."""
-EXIT_CHECKS_FAILED = 1
-"""``grade check`` only: some visible check failed. ``grade validate``: the course is not sound."""
-EXIT_USAGE = 2
-"""Bad input to the grader: command line, ``course.yaml``, missing paths."""
-EXIT_GRADER_FAILED = 3
-"""The grader itself failed (sandbox could not start, internal error)."""
+def format_points(value: float) -> str:
+    """``3.0`` -> ``"3"``, ``2.5`` -> ``"2.5"``; float noise such as ``0.30000000000000004`` is rounded away.
+
+    Points as a person would type them, the same in every report (terminal, CSV, pages, LMS files):
+    ``3.0`` in every cell is noise and some LMS imports reject it.
+    """
+    if not math.isfinite(value):
+        return repr(value)
+    rounded = round(value, 6)
+    if rounded == int(rounded):
+        return str(int(rounded))
+    return repr(rounded)
+
 
 __all__ = [
-    "EXIT_CHECKS_FAILED",
-    "EXIT_GRADER_FAILED",
-    "EXIT_OK",
-    "EXIT_USAGE",
     "CheckResult",
     "CheckStatus",
     "ExerciseResult",
@@ -234,6 +236,7 @@ __all__ = [
     "PastCheck",
     "PastGrade",
     "SubmissionResult",
+    "format_points",
     "passing_note",
     "submission_from_json",
 ]

@@ -14,8 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from grader import cli
 from grader.cli import _parser, main
 from grader.cli_args import verb_parsers
+from grader.errors import ExitCode, GraderError, SandboxError
+from grader.platforms.verbs import GradescopeBuild, NbgraderBuild, RunPlatforms
 
 REPO = Path(__file__).resolve().parents[1]
 LAST_EXERCISE = "double_backward"
@@ -135,3 +138,33 @@ def test_quiet_run_prints_exactly_the_final_line_in_the_singular(tmp_path: Path)
     lines = done.stdout.splitlines()
     assert len(lines) == 1 and lines[0].startswith("graded 1 submission in "), done.stdout
     assert "gradebook.csv" in lines[0]
+
+
+def test_grade_run_platform_options_become_one_typed_request() -> None:
+    argv = ["run", "subs", "--out", "o", "--nbgrader", "nb", "--assignment", "w1", "--write-gradebook", "--format", "gradescope"]
+    assert cli._run_platforms(_parser().parse_args(argv)) == RunPlatforms(
+        paths=(Path("subs"),), out=Path("o"), nbgrader=Path("nb"), assignment="w1", write_gradebook=True, gradescope_results=True
+    )
+    plain = _parser().parse_args(["run", "a", "b", "--out", "o"])
+    assert cli._run_platforms(plain) == RunPlatforms(paths=(Path("a"), Path("b")), out=Path("o"))
+
+
+def test_the_platform_build_verbs_become_their_requests() -> None:
+    nbgrader = _parser().parse_args(["nbgrader", "build", "nb", "--assignment", "w1", "--one-notebook", "--force"])
+    assert cli._platform_build(nbgrader) == NbgraderBuild(Path("nb"), "w1", one_notebook=True, force=True)
+    assert cli._platform_build(_parser().parse_args(["gradescope", "build", "ag.zip"])) == GradescopeBuild(Path("ag.zip"))
+
+
+def test_gradescope_grade_with_no_course_writes_a_failure_record_and_exits_with_the_usage_code(tmp_path: Path) -> None:
+    results = tmp_path / "results.json"
+    code = main(["--course", str(tmp_path / "missing.yaml"), "gradescope", "grade", str(tmp_path), "--results", str(results)])
+    assert code == ExitCode.USAGE == 2
+    assert "course error" in results.read_text(encoding="utf-8")
+
+
+def test_the_exit_code_table_in_the_instructors_guide_lists_exactly_the_grader_s_exit_codes() -> None:
+    guide = (REPO / "docs" / "instructors.md").read_text(encoding="utf-8")
+    section = guide.split("## Exit codes", 1)[1].split("\n## ", 1)[0]
+    documented = {int(line.split("|")[1]) for line in section.splitlines() if line.startswith("|") and line.split("|")[1].strip().isdigit()}
+    assert documented == {code.value for code in ExitCode}
+    assert GraderError("x").exit_code == ExitCode.USAGE and SandboxError("x").exit_code == ExitCode.GRADER_FAILED

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from grader.report.gradebook_csv import format_points, write_gradebook
+from grader.report.gradebook_csv import write_gradebook
 from grader.report.records_json import read_submission_json, safe_file_stem, write_submission_json
 from grader.report.terminal import render_check, render_class_summary, render_validation
-from grader.results import CheckResult, CheckStatus, ExerciseResult, SubmissionResult
+from grader.results import CheckResult, CheckStatus, ExerciseResult, SubmissionResult, format_points
 
 EXERCISES = ["relu", "softmax"]
 TITLES = {"relu": "ReLU", "softmax": "Softmax"}

@@ -32,7 +32,7 @@ from pathlib import Path
 import grader
 from grader.course.load import LoadedCourse, load_course
 from grader.engine import GradeOptions, grade
-from grader.errors import CourseError, GraderError, UsageError
+from grader.errors import CourseError, ExitCode, GraderError, UsageError
 from grader.report.gradescope import failure_results, gradescope_results, write_results
 from grader.report.records_json import safe_file_stem
 from grader.results import SubmissionResult
@@ -151,7 +151,7 @@ def read_submission(folder: Path, exercise_ids: list[str]) -> Submission:
     return Submission(name="submission", path=folder, sources={e: None for e in exercise_ids})
 
 
-def grade_submission(loaded: LoadedCourse, submission_dir: Path, results: Path, jobs: int = 1) -> int:
+def grade_submission(loaded: LoadedCourse, submission_dir: Path, results: Path, jobs: int = 1) -> ExitCode:
     """Grade one upload into ``results``; any failure of the grader becomes a visible "autograder failed" entry. Returns an exit code."""
     started = time.monotonic()
     try:
@@ -161,7 +161,7 @@ def grade_submission(loaded: LoadedCourse, submission_dir: Path, results: Path, 
         submission = read_submission(submission_dir, ids)
         run = grade(loaded, [submission], GradeOptions(parallel=max(1, jobs)))
         write_results(results, gradescope_results(run.results[0], time.monotonic() - started))
-        return 0
+        return ExitCode.OK
     except CourseError as error:
         write_results(results, failure_results("course error:\n" + "\n".join(error.problems)))
         return error.exit_code
@@ -170,10 +170,10 @@ def grade_submission(loaded: LoadedCourse, submission_dir: Path, results: Path, 
         return error.exit_code
     except Exception:  # the grader's own bug: still a visible record, never a silent 0
         write_results(results, failure_results(traceback.format_exc()))
-        return 3
+        return ExitCode.GRADER_FAILED
 
 
-def grade_course_path(course: Path, submission_dir: Path, results: Path, jobs: int = 1) -> int:
+def grade_course_path(course: Path, submission_dir: Path, results: Path, jobs: int = 1) -> ExitCode:
     """Load the course, then grade; a course that does not load is "the autograder failed" too."""
     try:
         loaded = load_course(course)
@@ -182,7 +182,7 @@ def grade_course_path(course: Path, submission_dir: Path, results: Path, jobs: i
         return error.exit_code
     except Exception:
         write_results(results, failure_results(traceback.format_exc()))
-        return 3
+        return ExitCode.GRADER_FAILED
     return grade_submission(loaded, submission_dir, results, jobs=jobs)
 
 

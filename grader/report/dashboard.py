@@ -16,10 +16,9 @@ from markupsafe import Markup
 
 from grader.regrade import changes, summarise
 from grader.report.class_stats import NOT_GRADABLE, ClassStats, status_words
-from grader.report.gradebook_csv import format_points
 from grader.report.html import render, sort_script
 from grader.report.plots import render_histogram
-from grader.results import SubmissionResult
+from grader.results import SubmissionResult, format_points
 
 
 @dataclass(frozen=True)

@@ -18,10 +18,9 @@ from markupsafe import Markup
 from grader.late_policy import describe
 from grader.plot_numbers import unpack_numbers
 from grader.report.class_stats import status_words
-from grader.report.gradebook_csv import format_points
 from grader.report.html import Image, render
 from grader.report.plots import PlotCache
-from grader.results import CheckResult, ExerciseResult, SubmissionResult, passing_note
+from grader.results import CheckResult, ExerciseResult, SubmissionResult, format_points, passing_note
 from grader.seeds import shareable_seed
 
 OUTPUT_LINES = 40

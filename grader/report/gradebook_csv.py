@@ -9,22 +9,11 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from pathlib import Path
 
 from grader.report.records_json import write_text_atomic
-from grader.results import SubmissionResult
+from grader.results import SubmissionResult, format_points
 from grader.text_safety import csv_cell
-
-
-def format_points(value: float) -> str:
-    """``3.0`` -> ``"3"``, ``2.5`` -> ``"2.5"``; float noise such as ``0.30000000000000004`` is rounded away."""
-    if not math.isfinite(value):
-        return repr(value)
-    rounded = round(value, 6)
-    if rounded == int(rounded):
-        return str(int(rounded))
-    return repr(rounded)
 
 
 def gradebook_rows(results: list[SubmissionResult], exercise_ids: list[str]) -> list[list[str]]:
@@ -72,4 +61,4 @@ def write_gradebook(path: Path, results: list[SubmissionResult], exercise_ids: l
     write_text_atomic(path, buffer.getvalue())
 
 
-__all__ = ["format_points", "gradebook_rows", "write_gradebook"]
+__all__ = ["gradebook_rows", "write_gradebook"]

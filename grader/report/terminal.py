@@ -23,8 +23,7 @@ from rich.table import Table
 from rich.text import Text
 
 from grader.printed_output import clip_output
-from grader.report.gradebook_csv import format_points
-from grader.results import CheckResult, ExerciseResult, SubmissionResult, passing_note
+from grader.results import CheckResult, ExerciseResult, SubmissionResult, format_points, passing_note
 from grader.text_safety import one_line
 
 _STATUS_WORDS = {
