@@ -5,20 +5,17 @@ The copy gives ``derivative_square`` one argument too many in a visible case, as
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from grade_command import REPO, run_grade
 
 from grader.class_run import run_class
 from grader.course.load import load_course
 from grader.engine import GradeOptions
 from grader.errors import CourseError
 
-REPO = Path(__file__).resolve().parents[1]
 GOOD_CASE, BAD_CASE = "          - args: [9]\n          - args: [2]\n", "          - args: [9, 1]\n          - args: [2]\n"
 
 
@@ -35,16 +32,7 @@ def mismatched(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_validate_gives_the_reason_a_solution_fails_a_check(mismatched: Path) -> None:
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "COLUMNS": "250"}
-    done = subprocess.run(
-        [sys.executable, "-m", "grader.cli", "--course", str(mismatched), "validate"],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        timeout=600,
-        check=False,
-    )
+    done = run_grade("validate", course=mismatched, timeout=600)
     assert done.returncode == 1, done.stdout + done.stderr
     line = next(line for line in done.stdout.splitlines() if "square: the solution fails value_at_tutorial_points:" in line)
     reason = line.split("value_at_tutorial_points:", 1)[1].strip()

@@ -7,21 +7,17 @@ server, so the sandbox is the local one and the isolation level is recorded per 
 
 from __future__ import annotations
 
-import csv
-import json
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from distributed import Client, LocalCluster
+from grade_command import REPO, Outcome, gradebook, records_by_file, run_grade
 
 from grader import executor_dask
 
-REPO = Path(__file__).resolve().parents[1]
 CLASS = REPO / "examples" / "class"
 SUBMISSIONS = ["ada_correct", "tutorial_copy", "Zoë Müller", "empty_stubs"]
 RUN_TIMEOUT = 600
@@ -35,11 +31,8 @@ def cluster() -> Iterator[LocalCluster]:
         yield local_cluster
 
 
-def _grade(class_dir: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "grader.cli", "--course", str(REPO), "run", str(class_dir), "--out", str(out), "--quiet", *extra]
-    finished = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False)
-    assert finished.returncode == 0, finished.stdout + finished.stderr
-    return finished
+def _grade(class_dir: Path, out: Path, *extra: str) -> Outcome:
+    return run_grade("run", class_dir, "--out", out, "--quiet", *extra, timeout=RUN_TIMEOUT, expect=0)
 
 
 def _has_fork_server() -> bool:
@@ -59,35 +52,27 @@ def runs(cluster: LocalCluster, tmp_path_factory: pytest.TempPathFactory) -> dic
     return {"root": root, "local": local, "remote": remote, "servers": servers}
 
 
-def _records(out: Path) -> dict[str, dict[str, Any]]:
-    return {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in (out / "submissions").glob("*.json")}
-
-
 def _checks(record: dict[str, Any]) -> dict[tuple[str, str], tuple[str, float]]:
     return {(e["exercise"], c["name"]): (c["status"], c["points"]) for e in record["exercises"] for c in e["checks"]}
 
 
 def test_the_dask_run_gives_the_same_gradebook_as_the_local_run(runs: dict[str, Any]) -> None:
     root = runs["root"]
-    with (
-        (root / "local" / "gradebook.csv").open(encoding="utf-8", newline="") as local,
-        (root / "dask" / "gradebook.csv").open(encoding="utf-8", newline="") as remote,
-    ):
-        local_rows, remote_rows = list(csv.reader(local)), list(csv.reader(remote))
+    local_rows, remote_rows = gradebook(root / "local"), gradebook(root / "dask")
     assert len(local_rows) == len(SUBMISSIONS) + 1
     assert remote_rows == local_rows
 
 
 def test_every_check_has_the_same_status_and_points_on_dask(runs: dict[str, Any]) -> None:
-    local, remote = _records(runs["root"] / "local"), _records(runs["root"] / "dask")
+    local, remote = records_by_file(runs["root"] / "local"), records_by_file(runs["root"] / "dask")
     assert sorted(remote) == sorted(local)
     for name, record in local.items():
         assert _checks(remote[name]) == _checks(record), name
 
 
 def test_dask_workers_ran_the_jobs_in_their_own_sandbox(runs: dict[str, Any]) -> None:
-    local = _records(runs["root"] / "local")
-    remote = _records(runs["root"] / "dask")
+    local = records_by_file(runs["root"] / "local")
+    remote = records_by_file(runs["root"] / "dask")
     ran = [e for r in remote.values() for e in r["exercises"] if e["status"] not in ("missing", "syntax_error")]
     assert ran and {e["isolation"] for e in ran} == {e["isolation"] for r in local.values() for e in r["exercises"] if e["isolation"]}
     assert any(runs["servers"].values()), "no Dask worker started a fork server of its own"
@@ -96,7 +81,5 @@ def test_dask_workers_ran_the_jobs_in_their_own_sandbox(runs: dict[str, Any]) ->
 
 def test_an_unreachable_scheduler_is_a_clear_usage_error(tmp_path: Path) -> None:
     shutil.copytree(CLASS / "ada_correct", tmp_path / "class" / "ada_correct")
-    command = [sys.executable, "-m", "grader.cli", "--course", str(REPO), "run", str(tmp_path / "class"), "--out", str(tmp_path / "out")]
-    finished = subprocess.run([*command, "--dask", "tcp://127.0.0.1:9"], capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False)
-    assert finished.returncode == 2, finished.stdout + finished.stderr
+    finished = run_grade("run", tmp_path / "class", "--out", tmp_path / "out", "--dask", "tcp://127.0.0.1:9", timeout=RUN_TIMEOUT, expect=2)
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in finished.stderr

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from grade_command import REPO, csv_rows, run_grade
 
 from grader import commands
 from grader.course.load import LoadedCourse, load_course
 from grader.errors import UsageError
 from grader.report.records_json import write_submission_json
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -47,11 +43,6 @@ def _roster(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def _rows(path: Path) -> list[list[str]]:
-    with path.open(encoding="utf-8", newline="") as handle:
-        return list(csv.reader(handle))
-
-
 ROSTER = (
     "submission,name,id,sis_user_id,sis_login_id,section,email,username,idnumber\n"
     'ada,"Lovelace, Ada",101,S-1,ada,Section 1,ada@example.org,ada,1001\n'
@@ -64,7 +55,7 @@ def test_canvas_export_has_the_student_columns_a_points_possible_row_and_a_numbe
     first = course.course.exercises[0]
     out = _graded(tmp_path, course, {"ada": {first.id: 2.0}, "Zoë Müller": {}})
     target, count = commands.export(course, out, "canvas", roster=_roster(tmp_path, ROSTER), assignment="Autograd (4321)")
-    rows = _rows(target)
+    rows = csv_rows(target)
     assert count == 2 and target == out / "export-canvas.csv"
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "Autograd (4321)"]
     assert rows[1][0].strip() == "Points Possible"
@@ -80,7 +71,7 @@ def test_canvas_export_has_the_student_columns_a_points_possible_row_and_a_numbe
 def test_canvas_export_per_exercise_has_one_assignment_column_each_with_its_maximum(tmp_path: Path, course: LoadedCourse) -> None:
     out = _graded(tmp_path, course, {"ada": {}})
     target, _ = commands.export(course, out, "canvas", columns="exercises")
-    rows = _rows(target)
+    rows = csv_rows(target)
     exercises = course.course.exercises
     assert rows[0][5:] == [f"{course.course.title}: {e.title}" for e in exercises]
     assert [float(p) for p in rows[1][5:]] == [sum(c.points for c in e.checks) for e in exercises]
@@ -91,7 +82,7 @@ def test_moodle_export_has_a_mappable_identifier_column_and_plain_numbers(tmp_pa
     first = course.course.exercises[0]
     out = _graded(tmp_path, course, {"ada": {first.id: 1.5}, "Zoë Müller": {}})
     target, _ = commands.export(course, out, "moodle", roster=_roster(tmp_path, ROSTER), columns="exercises")
-    rows = _rows(target)
+    rows = csv_rows(target)
     moodle_user_fields = {"Email address", "Username", "ID number"}
     identifiers = [i for i, header in enumerate(rows[0]) if header in moodle_user_fields]
     assert identifiers == [0, 1, 2] and len(rows[0]) == 3 + len(course.course.exercises)
@@ -123,18 +114,15 @@ def test_formula_like_names_are_written_as_text(tmp_path: Path, course: LoadedCo
     out = _graded(tmp_path, course, {'=HYPERLINK("http://x")': {}, "+1": {}})
     for fmt in ("canvas", "csv"):
         target, _ = commands.export(course, out, fmt)  # type: ignore[arg-type]
-        cells = [cell for row in _rows(target) for cell in row]
+        cells = [cell for row in csv_rows(target) for cell in row]
         assert '\'=HYPERLINK("http://x")' in cells and "'+1" in cells
         assert not any(cell.startswith(("=", "+", "@")) for cell in cells)
 
 
 def test_grade_export_command_writes_the_file_and_a_bad_roster_exits_2(tmp_path: Path, course: LoadedCourse) -> None:
     out = _graded(tmp_path, course, {"ada": {}, "stranger": {}})
-    base = [sys.executable, "-m", "grader.cli", "--course", str(REPO), "export", str(out)]
-    done = subprocess.run([*base, "--format", "csv"], capture_output=True, text=True, timeout=120)
+    done = run_grade("export", out, "--format", "csv", timeout=120)
     assert done.returncode == 0, done.stderr
-    assert _rows(out / "export-csv.csv")[0] == ["submission", "name", "sis_login_id", "username", course.course.title]
-    bad = subprocess.run(
-        [*base, "--format", "moodle", "--roster", str(_roster(tmp_path, ROSTER))], capture_output=True, text=True, timeout=120
-    )
+    assert csv_rows(out / "export-csv.csv")[0] == ["submission", "name", "sis_login_id", "username", course.course.title]
+    bad = run_grade("export", out, "--format", "moodle", "--roster", _roster(tmp_path, ROSTER), timeout=120)
     assert bad.returncode == 2 and "'stranger'" in bad.stderr

@@ -8,17 +8,16 @@ the same files. A grader failure must read "the autograder failed" in a visible 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import stat
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
+from grade_command import BIN, REPO, run, run_grade
 
 from grader.course.load import LoadedCourse, load_course
 from grader.platforms.gradescope import unpack
@@ -26,8 +25,7 @@ from grader.report.gradescope import FAILURE_TEST_NAME, HIDDEN_VISIBILITY, failu
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+RUN_TIMEOUT = 1800
 SCHEMA = json.loads((Path(__file__).parent / "gradescope_results.schema.json").read_text(encoding="utf-8"))
 STUDENT = REPO / "examples" / "class" / "tutorial_copy"
 
@@ -37,16 +35,16 @@ def _validate(document: dict[str, Any]) -> None:
     jsonschema.Draft202012Validator(SCHEMA).validate(document)
 
 
-def _run(args: list[str], env: dict[str, str] | None = None, expect: int = 0) -> subprocess.CompletedProcess[str]:
-    completed = subprocess.run(args, cwd=REPO, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=1800)
-    assert completed.returncode == expect, f"{args} exited {completed.returncode}:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}"
-    return completed
+def _run_autograder(source: Path, root: Path, python: str = str(BIN / "python")) -> None:
+    """The bundle's real ``run_autograder``, as Gradescope runs it, against the root ``root``."""
+    env = {"GRADESCOPE_ROOT": str(root), "GRADESCOPE_PYTHON": python}
+    run(["bash", source / "run_autograder"], cwd=REPO, env=env, timeout=RUN_TIMEOUT, expect=0)
 
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("gradescope") / "autograder.zip"
-    _run([str(BIN / "grade"), "--course", str(REPO), "gradescope", "build", str(out)])
+    run_grade("gradescope", "build", out, cwd=REPO, timeout=RUN_TIMEOUT, expect=0)
     return out
 
 
@@ -54,8 +52,7 @@ def _autograder(bundle: Path, root: Path, submission: Path, python: str = str(BI
     """Gradescope's layout under ``root``: the bundle in source/, the upload in submission/; run the real script."""
     source = unpack(bundle, root / "source")
     shutil.copytree(submission, root / "submission")
-    env = {"GRADESCOPE_ROOT": str(root), "GRADESCOPE_PYTHON": python}
-    _run(["bash", str(source / "run_autograder")], env=env)
+    _run_autograder(source, root, python)
     document: dict[str, Any] = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
     return document
 
@@ -81,7 +78,7 @@ def test_run_autograder_writes_spec_results_equal_to_grade_run(bundle: Path, tmp
     document = _autograder(bundle, tmp_path / "autograder", STUDENT)
     _validate(document)
     out = tmp_path / "run"
-    _run([str(BIN / "grade"), "--course", str(REPO), "run", str(STUDENT), "--out", str(out), "--format", "gradescope", "--quiet"])
+    run_grade("run", STUDENT, "--out", out, "--format", "gradescope", "--quiet", cwd=REPO, timeout=RUN_TIMEOUT, expect=0)
     from_run = json.loads((out / "gradescope" / STUDENT.name / "results.json").read_text(encoding="utf-8"))
     _validate(from_run)
     document.pop("execution_time", None)
@@ -102,7 +99,7 @@ def test_a_broken_course_reads_the_autograder_failed_not_a_silent_zero(bundle: P
     source = unpack(bundle, root / "source")
     (source / "course" / "course.yaml").write_text("course: [unclosed\n", encoding="utf-8")
     shutil.copytree(STUDENT, root / "submission")
-    _run(["bash", str(source / "run_autograder")], env={"GRADESCOPE_ROOT": str(root), "GRADESCOPE_PYTHON": str(BIN / "python")})
+    _run_autograder(source, root)
     document = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
     _validate(document)
     failure = [t for t in document["tests"] if t["name"] == FAILURE_TEST_NAME]

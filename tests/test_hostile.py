@@ -17,7 +17,6 @@ the module's teardown fails if one survives (and ends it, by its pid).
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
 import json
 import os
@@ -25,8 +24,6 @@ import secrets
 import shutil
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -34,8 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from grade_command import REPO, Outcome, gradebook_by_submission, record_paths, records_by_file, run_grade
 
-REPO = Path(__file__).resolve().parent.parent
 CASES = Path(__file__).resolve().parent / "hostile"
 TIME_LIMIT = 4
 RUN_TIMEOUT = 600
@@ -121,7 +118,7 @@ class GradeRun:
     outside: Path
     values: dict[str, str]
     needles: tuple[str, ...]
-    completed: subprocess.CompletedProcess[str]
+    completed: Outcome
     wall: float
     results: dict[str, dict[str, Any]]
     gradebook: dict[str, dict[str, str]]
@@ -178,35 +175,19 @@ def _tree_digest(paths: list[Path]) -> str:
     return digest.hexdigest()
 
 
-def _grade(class_dir: Path, out: Path, exercises: list[str], env: dict[str, str]) -> tuple[subprocess.CompletedProcess[str], float]:
-    command = [
-        sys.executable,
-        "-m",
-        "grader.cli",
-        "--course",
-        str(REPO),
-        "run",
-        str(class_dir),
-        "--out",
-        str(out),
-        "--time-limit",
-        str(TIME_LIMIT),
-        "--jobs",
-        "2",
-    ]
-    for exercise in exercises:
-        command += ["--exercise", exercise]
+def _grade(class_dir: Path, out: Path, exercises: list[str], env: dict[str, str] | None = None) -> tuple[Outcome, float]:
+    picked = [arg for exercise in exercises for arg in ("--exercise", exercise)]
     started = time.monotonic()
-    completed = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+    completed = run_grade(
+        "run", class_dir, "--out", out, "--time-limit", str(TIME_LIMIT), "--jobs", "2", *picked, cwd=REPO, env=env, timeout=RUN_TIMEOUT
+    )
     return completed, time.monotonic() - started
 
 
 def _read_outputs(out: Path) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, str]], dict[str, str]]:
-    json_text = {path.stem: path.read_text(encoding="utf-8") for path in (out / "submissions").glob("*.json")}
+    json_text = {path.stem: path.read_text(encoding="utf-8") for path in record_paths(out)}
     results = {name: json.loads(text) for name, text in json_text.items()}
-    with (out / "gradebook.csv").open(encoding="utf-8", newline="") as handle:
-        gradebook = {row["submission"]: row for row in csv.DictReader(handle)}
-    return results, gradebook, json_text
+    return results, gradebook_by_submission(out), json_text
 
 
 PROTECTED = [REPO / "solutions", REPO / "course.yaml", REPO / "tests" / "hostile"]
@@ -244,7 +225,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Any:
         (folder / "square.py").write_text(_rename_header(f"hx{run_id}{index:02d}") + source, encoding="utf-8")
         (folder / "chain_rule.py").write_text(chain_rule, encoding="utf-8")
     protected_before = _tree_digest(PROTECTED)
-    env = dict(os.environ, GRADER_TEST_SECRET=values["SECRET"])
+    env = {"GRADER_TEST_SECRET": values["SECRET"]}
     try:
         completed, wall = _grade(class_dir, out, ["square", "chain_rule"], env)
         leftovers = processes_matching(needles)
@@ -489,10 +470,9 @@ def fake_sq(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     folder = base / "class" / "fake_sq"
     folder.mkdir(parents=True)
     shutil.copy(CASES / "custom_square_fake_sq.py", folder / "custom_square.py")
-    completed, _ = _grade(base / "class", base / "out", ["custom_square"], dict(os.environ))
+    completed, _ = _grade(base / "class", base / "out", ["custom_square"])
     assert completed.returncode == 0, completed.stderr[-3000:]
-    results, _, _ = _read_outputs(base / "out")
-    return results["fake_sq"]
+    return records_by_file(base / "out")["fake_sq"]
 
 
 def test_a_fake_sq_class_fails_with_a_message_about_autograd_function(fake_sq: dict[str, Any]) -> None:

@@ -10,7 +10,6 @@ folder; the "course solutions" and the "root-only file" a student links to are c
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import os
 import signal
@@ -23,13 +22,13 @@ from typing import Any
 
 import nbformat
 import pytest
+from grade_command import REPO, grade_argv, gradebook_by_submission, records_by_submission
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from grader.course.load import load_course
 from grader.platforms.nbgrader_names import solution_id
 from grader.submissions import DEFAULT_MAX_SUBMISSION_BYTES, MAX_SOURCE_BYTES
 
-REPO = Path(__file__).resolve().parents[1]
 RUN_TIMEOUT = 300
 PEAK_RSS_KIB = 1024 * 1024
 """A run that read the 2 GiB file (or a 20 MB cell several times over) goes past 1 GiB; torch in two processes does not."""
@@ -65,8 +64,8 @@ a process forked from pytest would start its high-water mark at pytest's size (L
 
 def _grade(target: Path, out: Path) -> Run:
     """``grade run TARGET`` for square only, bounded in time, with its peak resident memory."""
-    command = [sys.executable, "-c", PEAK_REPORTER, sys.executable, "-m", "grader.cli", "--course", str(REPO), "run", str(target)]
-    command += ["--out", str(out), "--exercise", "square", "--time-limit", "10", "--jobs", "2"]
+    command = [sys.executable, "-c", PEAK_REPORTER]
+    command += grade_argv("run", target, "--out", out, "--exercise", "square", "--time-limit", "10", "--jobs", "2")
     logs = out.parent / f"{out.name}-stdout.txt", out.parent / f"{out.name}-stderr.txt"
     with logs[0].open("wb") as stdout, logs[1].open("wb") as stderr:
         child = subprocess.Popen(command, cwd=REPO, stdout=stdout, stderr=stderr, start_new_session=True)
@@ -78,14 +77,10 @@ def _grade(target: Path, out: Path) -> Run:
             timer.cancel()
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(child.pid, signal.SIGKILL)  # nothing of the run outlives it, even after a timeout
-    records = {}
-    for path in (out / "submissions").glob("*.json"):
-        record = json.loads(path.read_text(encoding="utf-8"))
-        records[record["submission"]] = record
     read = [log.read_text(encoding="utf-8", errors="replace") for log in logs]
     stderr = [line for line in read[1].splitlines(keepends=True) if not line.startswith("peak-kib ")]
     peaks = [int(line.split()[1]) for line in read[1].splitlines() if line.startswith("peak-kib ")]
-    return Run(out, child.returncode, read[0], "".join(stderr), peaks[-1] if peaks else 0, records)
+    return Run(out, child.returncode, read[0], "".join(stderr), peaks[-1] if peaks else 0, records_by_submission(out))
 
 
 def _square(run: Run, name: str) -> dict[str, Any]:
@@ -160,8 +155,7 @@ def test_the_sparse_file_was_never_read_whole(folders: Run) -> None:
 
 
 def test_formula_names_are_quoted_in_the_gradebook_and_real_in_the_records(folders: Run) -> None:
-    with (folders.out / "gradebook.csv").open(encoding="utf-8", newline="") as handle:
-        cells = {row["submission"] for row in csv.DictReader(handle)}
+    cells = set(gradebook_by_submission(folders.out))
     for name in FORMULA_NAMES:
         assert "'" + name in cells and name not in cells
         assert folders.records[name]["submission"] == name

@@ -8,35 +8,31 @@ tests. Expectations come from the loaded course.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+from grade_command import BIN, REPO, Outcome, run, run_grade, venv_first_on_path
 
 from grader.course.load import LoadedCourse, load_course
 from grader.platforms.nbgrader_names import check_id, description_id, solution_id
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+RUN_TIMEOUT = 1800
 
 
-def _run(args: list[str], cwd: Path, expect: int = 0) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "COLUMNS": "200"}
-    completed = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True, timeout=1800)
-    assert completed.returncode == expect, f"{args} exited {completed.returncode}:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}"
-    return completed
+def _build(course_dir: Path, expect: int = 0) -> Outcome:
+    """``grade nbgrader build COURSE_DIR``, which must exit with ``expect``."""
+    return run_grade("nbgrader", "build", course_dir, cwd=REPO, env=venv_first_on_path(), timeout=RUN_TIMEOUT, expect=expect)
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[LoadedCourse, Path]:
     course_dir = tmp_path_factory.mktemp("nbgrader-build") / "course"
-    _run([str(BIN / "grade"), "--course", str(REPO), "nbgrader", "build", str(course_dir)], REPO)
-    _run([str(BIN / "nbgrader"), "generate_assignment", load_course(REPO).course.course], course_dir)
+    _build(course_dir)
+    generate = [BIN / "nbgrader", "generate_assignment", load_course(REPO).course.course]
+    run(generate, cwd=course_dir, env=venv_first_on_path(), timeout=RUN_TIMEOUT, expect=0)
     return load_course(REPO), course_dir
 
 
@@ -92,5 +88,5 @@ def test_the_gradebook_knows_every_check_as_a_grade_cell(built: tuple[LoadedCour
 
 def test_building_over_existing_notebooks_needs_force(built: tuple[LoadedCourse, Path]) -> None:
     _, course_dir = built
-    completed = _run([str(BIN / "grade"), "--course", str(REPO), "nbgrader", "build", str(course_dir)], REPO, expect=2)
+    completed = _build(course_dir, expect=2)
     assert "--force" in completed.stderr

@@ -12,11 +12,7 @@ expectation is derived from the course and from ``grade run``, never from hard-c
 from __future__ import annotations
 
 import csv
-import json
-import os
 import shutil
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,37 +20,25 @@ from typing import Any
 
 import nbformat
 import pytest
+from grade_command import BIN, REPO, Outcome, records_by_file, run, run_grade, venv_first_on_path
 
 from grader.course.load import LoadedCourse, load_course
 from grader.platforms.nbgrader_names import check_id, solution_id
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
+RUN_TIMEOUT = 3600
 TUTORIAL = REPO / "examples" / "class" / "tutorial_copy"
 ASSIGNMENT = "ps1"
 STUDENTS = ("solutions", "untouched", "tutorial")
 
 
-def _env() -> dict[str, str]:
-    return {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", "PYTHONIOENCODING": "utf-8", "COLUMNS": "200"}
+def _grade(*args: str | Path) -> Outcome:
+    return run_grade(*args, cwd=REPO, env=venv_first_on_path(), timeout=RUN_TIMEOUT, expect=0)
 
 
-def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    completed = subprocess.run(args, cwd=cwd, env=_env(), capture_output=True, text=True, timeout=3600)
-    assert completed.returncode == 0, (
-        f"{' '.join(args)} exited {completed.returncode}:\n{completed.stdout[-3000:]}\n{completed.stderr[-5000:]}"
-    )
-    return completed
-
-
-def _grade(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return _run([str(BIN / "grade"), "--course", str(REPO), *map(str, args)], REPO)
-
-
-def _nbgrader(course_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return _run([str(BIN / "nbgrader"), *args], course_dir)
+def _nbgrader(course_dir: Path, *args: str) -> Outcome:
+    return run([BIN / "nbgrader", *args], cwd=course_dir, env=venv_first_on_path(), timeout=RUN_TIMEOUT, expect=0)
 
 
 def _solution_cells(notebook: Any) -> dict[str, Any]:
@@ -106,7 +90,7 @@ def workflow(tmp_path_factory: pytest.TempPathFactory) -> Workflow:
     _nbgrader(course_dir, "export")
     out = base / "grade-run"
     _grade("run", course_dir / "submitted", "--out", out, "--jobs", "2")
-    records = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in (out / "submissions").glob("*.json")}
+    records = records_by_file(out)
     return Workflow(loaded=loaded, course_dir=course_dir, spare_dir=spare_dir, records=records, autograde_seconds=autograde_seconds)
 
 
@@ -197,7 +181,7 @@ def test_grade_run_writes_nbgrader_gradebook_that_export_reads(workflow: Workflo
     assert "nbgrader gradebook" in completed.stdout
     _nbgrader(spare, "export")
     exported = _exported(spare)
-    records = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in (out / "submissions").glob("*.json")}
+    records = records_by_file(out)
     for student in STUDENTS:
         assert exported[student][0] == pytest.approx(workflow.records[student]["points"]), student
     assert exported["broken_json"][0] == 0.0

@@ -8,16 +8,13 @@ one line, and rich markup in a name is shown, not applied.
 
 from __future__ import annotations
 
-import csv
 import io
-import os
-import subprocess
-import sys
 import unicodedata
 from pathlib import Path
 from typing import Any
 
 import pytest
+from grade_command import REPO, csv_rows, run_grade
 from rich.console import Console
 
 from grader.checks.plugin import GradingPlugin
@@ -56,8 +53,7 @@ def _assert_inert(text: str) -> None:
 def test_a_name_a_spreadsheet_would_run_gets_a_leading_quote_in_the_gradebook(tmp_path: Path, name: str) -> None:
     path = tmp_path / "gradebook.csv"
     write_gradebook(path, [_result(name), _result("Zoë Müller, B.")], ["square"])
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.reader(handle))
+    rows = csv_rows(path)
     assert rows[1][0] == "'" + name
     assert rows[2][0] == "Zoë Müller, B."
 
@@ -146,9 +142,7 @@ def test_an_error_quoting_a_name_shows_its_markup_and_escapes_as_text(tmp_path: 
     composed = "[red]Zo\u00eb\x1b[2J"
     for name in (composed, unicodedata.normalize("NFD", composed)):  # one name twice: `grade run` refuses to start
         (class_dir / name).mkdir(parents=True)
-    repo = Path(__file__).resolve().parents[1]
-    command = [sys.executable, "-m", "grader.cli", "--course", str(repo), "run", str(class_dir), "--out", str(tmp_path / "out")]
-    completed = subprocess.run(command, cwd=repo, capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "300"})
+    completed = run_grade("run", class_dir, "--out", tmp_path / "out", cwd=REPO, env={"COLUMNS": "300"})
     assert completed.returncode == 2, completed.stderr[-2000:]
     assert "two submissions share the name '[red]Zoë\\x1b[2J'" in completed.stderr
     _assert_inert(completed.stderr)

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,8 +20,9 @@ from urllib.parse import unquote
 
 import pytest
 from browser import Browser, find_chromium
+from grade_command import REPO, Outcome, records_by_submission, run_grade
 
-REPO = Path(__file__).resolve().parents[1]
+RUN_TIMEOUT = 600
 CLASS = REPO / "examples" / "class"
 DOCS = REPO / "docs"
 FAILING = "tutorial_copy"
@@ -54,18 +53,8 @@ LINE_FACTS = """(svg => Array.from(svg.querySelectorAll(SELECTOR)).map(path => {
 """Each line of a plot (``path.student`` or ``path.reference``): its extent in the plot's units and its point count."""
 
 
-def _grade(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "COLUMNS": "200"}
-    return subprocess.run(
-        [sys.executable, "-m", "grader.cli", "--course", str(REPO), *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        timeout=600,
-        check=False,
-        cwd=cwd,
-    )
+def _grade(*args: str) -> Outcome:
+    return run_grade(*args, timeout=RUN_TIMEOUT)
 
 
 @dataclass(frozen=True)
@@ -74,7 +63,7 @@ class Graded:
     stdout: str
 
     def names(self) -> set[str]:
-        return {json.loads(path.read_text(encoding="utf-8"))["submission"] for path in (self.out / "submissions").glob("*.json")}
+        return set(records_by_submission(self.out))
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,6 @@ crash their own process; every run has a time limit and a subprocess timeout.
 
 from __future__ import annotations
 
-import csv
-import os
 import shutil
 import subprocess
 import sys
@@ -23,35 +21,26 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from grade_command import REPO, Outcome, gradebook_by_submission, run_grade
 
 from grader.errors import SandboxError
 from grader.sandbox import client, platform_support
 
-REPO = Path(__file__).resolve().parents[1]
 GOLDEN = ["correct_float64", "off_by_one", "sign_flipped", "forges_a_result_line"]
 HOSTILE = ["infinite_loop", "sys_exit_in_call", "print_flood", "segfault", "exit_at_import"]
 TIME_LIMIT = 4
 RUN_TIMEOUT = 600
-Runs = dict[str, tuple[subprocess.CompletedProcess[str], Path]]
+Runs = dict[str, tuple[Outcome, Path]]
 """Level -> the ``grade run`` that graded the class at it, and its ``--out`` folder."""
 
 
-def _grade(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "PYTHONIOENCODING": "utf-8", "COLUMNS": "200", **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "grader.cli", "--course", str(REPO), *args],
-        cwd=REPO,
-        env=environment,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=RUN_TIMEOUT,
-    )
+def _grade(*args: str, env: dict[str, str] | None = None) -> Outcome:
+    return run_grade(*args, cwd=REPO, env=env, timeout=RUN_TIMEOUT)
 
 
 def _gradebook(out: Path) -> dict[str, str]:
-    with (out / "gradebook.csv").open(encoding="utf-8", newline="") as handle:
-        return {row["submission"]: row["square"] for row in csv.DictReader(handle)}
+    """Each submission's points for square."""
+    return {name: row["square"] for name, row in gradebook_by_submission(out).items()}
 
 
 @pytest.fixture(scope="module")

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
+from grade_command import REPO, grade_argv, kill_when, run_grade
 
 from grader.course.load import LoadedCourse, load_course
 from grader.regrade import MAX_HISTORY, changes, summarise, with_history
 from grader.report.html_reports import write_reports
 from grader.report.records_json import read_submission_json, write_submission_json
 from grader.results import CheckResult, ExerciseResult, SubmissionResult
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def _result(name: str, statuses: dict[str, tuple[str, str]], course_key: str, fingerprint: str) -> SubmissionResult:
@@ -98,9 +92,7 @@ def test_the_dashboard_shows_the_last_regrade_and_grade_diff_prints_old_and_new_
     index = write_reports(out, course).index.read_text(encoding="utf-8")
     assert 'id="regrade"' in index and "regraded 1 submissions: 1 totals went up, 0 down, 0 stayed the same" in index
     assert "square::values failed -&gt; passed" in index
-    done = subprocess.run(
-        [sys.executable, "-m", "grader.cli", "--course", str(REPO), "diff", str(out)], capture_output=True, text=True, timeout=120
-    )
+    done = run_grade("diff", out, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "ada: 1 -> 2 points" in done.stdout and "square::values: failed (0) -> passed (1)" in done.stdout
     assert "was: expected 18, got 36 [bold]" in done.stdout, "student text is printed as it is, never as markup"
@@ -122,9 +114,8 @@ def test_grade_run_after_a_course_change_reports_the_moves_and_keeps_every_earli
         (tmp_path / "class" / name).mkdir(parents=True)
         shutil.copyfile(source, tmp_path / "class" / name / "square.py")
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "grader.cli", "--course", str(root), "run", str(tmp_path / "class"), "--out", str(out)]
-    command += ["--exercise", "square", "--jobs", "1"]
-    first = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    command = ["run", str(tmp_path / "class"), "--out", str(out), "--exercise", "square", "--jobs", "1"]
+    first = run_grade(*command, course=root)
     assert first.returncode == 0, first.stderr
     assert "regraded" not in first.stdout
     before = {p.stem: read_submission_json(p) for p in (out / "submissions").glob("*.json")}
@@ -132,7 +123,7 @@ def test_grade_run_after_a_course_change_reports_the_moves_and_keeps_every_earli
     marker = "      - name: value_at_random_points\n        kind: value\n        entry: derivative_square\n        points: 2\n"
     assert marker in text
     (root / "course.yaml").write_text(text.replace(marker, marker.replace("points: 2", "points: 3"), 1), encoding="utf-8")
-    second = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    second = run_grade(*command, course=root)
     assert second.returncode == 0, second.stderr
     assert "regraded 2 submissions: 1 totals went up, 0 down, 1 stayed the same" in second.stdout
     after = {p.stem: read_submission_json(p) for p in (out / "submissions").glob("*.json")}
@@ -146,18 +137,6 @@ def test_grade_run_after_a_course_change_reports_the_moves_and_keeps_every_earli
     assert after["alice"].points == before["alice"].points + 1
 
 
-def _group_alive(pgid: int) -> bool:
-    """Whether a live (not zombie) process is left in process group ``pgid``."""
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            return True
-    return False
-
-
 def _with_history(out: Path) -> int:
     """Records holding a history; each read whole (records are replaced atomically, never seen half-written)."""
     return sum(bool(json.loads(p.read_text(encoding="utf-8")).get("history")) for p in (out / "submissions").glob("*.json"))
@@ -169,30 +148,12 @@ def test_a_regrade_killed_with_sigkill_leaves_each_record_old_or_new_with_its_hi
         (tmp_path / "class" / f"student_{i}").mkdir(parents=True)
         shutil.copyfile(REPO / "solutions" / "square.py", tmp_path / "class" / f"student_{i}" / "square.py")
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "grader.cli", "--course", str(root), "run", str(tmp_path / "class"), "--out", str(out)]
-    command += ["--exercise", "square", "--jobs", "1", "--chunk", "1"]
-    assert subprocess.run(command, capture_output=True, text=True, timeout=300).returncode == 0
+    command = ["run", str(tmp_path / "class"), "--out", str(out), "--exercise", "square", "--jobs", "1", "--chunk", "1"]
+    assert run_grade(*command, course=root).returncode == 0
     first = {p.stem: read_submission_json(p) for p in (out / "submissions").glob("*.json")}
     text = (root / "course.yaml").read_text(encoding="utf-8")
     (root / "course.yaml").write_text(text.replace("        points: 2\n", "        points: 4\n", 1), encoding="utf-8")
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 300
-        while _with_history(out) < 2:
-            assert process.poll() is None, "the regrade ended before it could be killed"
-            assert time.monotonic() < deadline, "the regrade wrote no record in time"
-            time.sleep(0.05)
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait(timeout=60)
-        while _group_alive(process.pid):  # the fork server sees its stdin close and exits by itself
-            assert time.monotonic() < deadline, "a process of the killed run outlived it"
-            time.sleep(0.1)
-    finally:
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait(timeout=60)
-        if _group_alive(process.pid):
-            os.killpg(process.pid, signal.SIGKILL)  # the group of the command this test started, by its id
+    kill_when(grade_argv(*command, course=root), lambda: _with_history(out) >= 2, timeout=300)
     survivors = {p.stem: read_submission_json(p) for p in (out / "submissions").glob("*.json")}
     assert set(survivors) == set(first)
     regraded = [name for name, record in survivors.items() if record.history]
@@ -203,7 +164,7 @@ def test_a_regrade_killed_with_sigkill_leaves_each_record_old_or_new_with_its_hi
             assert past.course_key == first[name].course_key and past.points == first[name].points
         else:
             assert record == first[name], "a record not yet regraded is untouched"
-    finished = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    finished = run_grade(*command, course=root)
     assert finished.returncode == 0, finished.stderr
     final = {p.stem: read_submission_json(p) for p in (out / "submissions").glob("*.json")}
     assert all(len(r.history) == 1 and r.history[0].points == first[n].points for n, r in final.items())

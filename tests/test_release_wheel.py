@@ -8,23 +8,22 @@ editable install of the checkout stays invisible and the grader imported is the 
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import sysconfig
 import venv
 from pathlib import Path
 
 import pytest
+from grade_command import Outcome, grade_argv, run
 
 from grader.release_wheel import source_root
 
-REPO = Path(__file__).resolve().parents[1]
-ENV = {**{k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, "PYTHONIOENCODING": "utf-8", "COLUMNS": "200"}
+RUN_TIMEOUT = 600
 
 
-def _run(command: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command, capture_output=True, text=True, encoding="utf-8", env=ENV, cwd=cwd, timeout=600, check=False)
+def _run(command: list[str], cwd: Path | None = None) -> Outcome:
+    """A command that must not see this checkout through ``PYTHONPATH``, only through what is installed."""
+    return run(command, cwd=cwd, env={"PYTHONPATH": None}, timeout=RUN_TIMEOUT)
 
 
 def _fresh_venv(folder: Path) -> Path:
@@ -39,7 +38,7 @@ def _fresh_venv(folder: Path) -> Path:
 @pytest.mark.skipif(source_root() is None, reason="the wheel is built from a source checkout; this grader is installed from a wheel")
 def test_the_released_wheel_installs_into_a_fresh_venv_and_checks_from_exercises(tmp_path: Path) -> None:
     release = tmp_path / "release"
-    made = _run([sys.executable, "-m", "grader.cli", "--course", str(REPO), "release", str(release)])
+    made = _run(grade_argv("release", release))
     assert made.returncode == 0, made.stderr
     (wheel,) = (release / "wheels").glob("autograd_grader-*.whl")
     command = f"python -m pip install -c constraints.txt wheels/{wheel.name}"

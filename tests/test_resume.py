@@ -7,24 +7,18 @@ pid, then runs it again. Everything lives under the test's tmp folder.
 
 from __future__ import annotations
 
-import csv
 import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from grade_command import REPO, grade_argv, gradebook, kill_when, record_paths, records_by_file, run
 
 from grader.class_run import ClassRun, run_class
 from grader.course.load import load_course
 from grader.engine import GradeOptions
 
-REPO = Path(__file__).resolve().parents[1]
 CLASS = REPO / "examples" / "class"
 KILL_CLASS_SIZE = 12
 KILL_AFTER_RECORDS = 2
@@ -39,11 +33,6 @@ def _copy_class(target: Path, names: list[str]) -> Path:
 
 def _mtimes(out: Path) -> dict[str, int]:
     return {p.name: p.stat().st_mtime_ns for p in (out / "submissions").glob("*.json")}
-
-
-def _gradebook(out: Path) -> list[list[str]]:
-    with (out / "gradebook.csv").open(encoding="utf-8", newline="") as handle:
-        return list(csv.reader(handle))
 
 
 @dataclass
@@ -70,9 +59,9 @@ def reruns(tmp_path_factory: pytest.TempPathFactory) -> Reruns:
     loaded = load_course(REPO)
     options = GradeOptions(parallel=2)
     first = run_class(loaded, [class_dir], out, options)
-    first_gradebook, first_mtimes = _gradebook(out), _mtimes(out)
+    first_gradebook, first_mtimes = gradebook(out), _mtimes(out)
     unchanged = run_class(loaded, [class_dir], out, options)
-    unchanged_mtimes, unchanged_gradebook = _mtimes(out), _gradebook(out)
+    unchanged_mtimes, unchanged_gradebook = _mtimes(out), gradebook(out)
     square = class_dir / "empty_stubs" / "square.py"
     square.write_text((CLASS / "ada_correct" / "square.py").read_text(encoding="utf-8"), encoding="utf-8")
     edited = run_class(loaded, [class_dir], out, options)
@@ -154,27 +143,7 @@ def test_a_damaged_record_is_regraded_not_trusted(tmp_path: Path) -> None:
 
 
 def _grade_command(class_dir: Path, out: Path) -> list[str]:
-    grade = [sys.executable, "-m", "grader.cli", "--course", str(REPO), "run", str(class_dir), "--out", str(out)]
-    return [*grade, "--jobs", "1", "--chunk", "1"]
-
-
-def _readable_records(out: Path) -> dict[str, dict[str, object]]:
-    records = {}
-    for path in (out / "submissions").glob("*.json"):
-        records[path.stem] = json.loads(path.read_text(encoding="utf-8"))  # a half-written record would fail here
-    return records
-
-
-def _group_alive(pgid: int) -> bool:
-    """Whether a live (not zombie) process is left in process group ``pgid``."""
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            return True
-    return False
+    return grade_argv("run", class_dir, "--out", out, "--jobs", "1", "--chunk", "1")
 
 
 @pytest.fixture(scope="module")
@@ -186,31 +155,10 @@ def killed_and_resumed(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[s
         shutil.copytree(CLASS / "ada_correct", class_dir / f"student_{i:02d}")
     shutil.copytree(CLASS / "empty_stubs", class_dir / "empty_stubs")
     out = root / "out"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        _grade_command(class_dir, out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True
-    )
-    try:
-        deadline = time.monotonic() + RUN_TIMEOUT
-        while len(list((out / "submissions").glob("*.json"))) < KILL_AFTER_RECORDS:
-            assert process.poll() is None, "grade run ended before it could be killed"
-            assert time.monotonic() < deadline, "grade run wrote no record in time"
-            time.sleep(0.05)
-        os.kill(process.pid, signal.SIGKILL)
-        process.wait(timeout=60)
-        # The fork server (same process group) sees its stdin close, ends its jobs and exits by itself.
-        while _group_alive(process.pid):
-            assert time.monotonic() < deadline, "a process of the killed run outlived it"
-            time.sleep(0.1)
-    finally:
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait(timeout=60)
-        if _group_alive(process.pid):
-            os.killpg(process.pid, signal.SIGKILL)  # the group of the command this test started, by its id
-    survivors = _readable_records(out)
-    finished = subprocess.run(_grade_command(class_dir, out), capture_output=True, text=True, env=env, timeout=RUN_TIMEOUT, check=False)
-    assert finished.returncode == 0, finished.stdout + finished.stderr
+    env = {"PYTHONUNBUFFERED": "1"}
+    kill_when(_grade_command(class_dir, out), lambda: len(record_paths(out)) >= KILL_AFTER_RECORDS, timeout=RUN_TIMEOUT, env=env)
+    survivors = records_by_file(out)  # a half-written record would fail here
+    finished = run(_grade_command(class_dir, out), env=env, timeout=RUN_TIMEOUT, expect=0)
     return survivors, finished.stdout, out
 
 
@@ -227,7 +175,7 @@ def test_the_next_run_grades_only_what_the_killed_one_had_not_finished(
     last = stdout.strip().splitlines()[-1]
     assert last.startswith(f"graded {KILL_CLASS_SIZE - len(survivors)} submission"), last  # "1 submission", "2 submissions"
     assert f"{len(survivors)} unchanged and kept" in last
-    after = _readable_records(out)
+    after = records_by_file(out)
     assert len(after) == KILL_CLASS_SIZE
     assert all(after[name] == record for name, record in survivors.items())
     assert not [p for p in (out / "submissions").iterdir() if not p.name.endswith(".json")]
@@ -237,7 +185,7 @@ def test_the_resumed_gradebook_has_every_student_with_the_right_total(
     killed_and_resumed: tuple[dict[str, dict[str, object]], str, Path],
 ) -> None:
     _, _, out = killed_and_resumed
-    rows = _gradebook(out)[1:]
+    rows = gradebook(out)[1:]
     assert len(rows) == KILL_CLASS_SIZE
     totals = {row[0]: float(row[-1]) for row in rows}
     full = max(totals.values())

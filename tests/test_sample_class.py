@@ -6,12 +6,7 @@ The expected numbers and hints are read from EXPECTED.md itself (its grade table
 
 from __future__ import annotations
 
-import csv
-import json
-import os
 import re
-import subprocess
-import sys
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +14,8 @@ from typing import Any
 
 import pytest
 import yaml
+from grade_command import REPO, gradebook, records_by_submission, run_grade
 
-REPO = Path(__file__).resolve().parents[1]
 CLASS = REPO / "examples" / "class"
 EXPECTED_MD = CLASS / "EXPECTED.md"
 ZOE = unicodedata.normalize("NFC", "Zoë Müller")
@@ -110,11 +105,7 @@ class Run:
 
     @property
     def records(self) -> dict[str, dict[str, Any]]:
-        found = {}
-        for path in sorted((self.out / "submissions").glob("*.json")):
-            record = json.loads(path.read_text(encoding="utf-8"))
-            found[record["submission"]] = record
-        return found
+        return records_by_submission(self.out)
 
     def exercise(self, submission: str, exercise_id: str) -> dict[str, Any]:
         record = self.records[submission]
@@ -127,22 +118,8 @@ class Run:
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     out = tmp_path_factory.mktemp("sample_class") / "out"
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "COLUMNS": "200"}
-    completed = subprocess.run(
-        [sys.executable, "-m", "grader.cli", "--course", str(REPO), "run", str(CLASS), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        env=env,
-        timeout=300,
-        check=False,
-    )
+    completed = run_grade("run", CLASS, "--out", out)
     return Run(completed.returncode, completed.stdout, completed.stderr, out)
-
-
-def _gradebook(run: Run) -> list[list[str]]:
-    with (run.out / "gradebook.csv").open(encoding="utf-8", newline="") as handle:
-        return list(csv.reader(handle))
 
 
 def test_expected_md_lists_every_sample_submission() -> None:
@@ -161,12 +138,12 @@ def test_grade_run_on_the_sample_class_exits_0(run: Run) -> None:
 
 
 def test_gradebook_header_is_exactly_the_exercises_in_course_order_then_total(run: Run) -> None:
-    assert _gradebook(run)[0] == HEADER
+    assert gradebook(run.out)[0] == HEADER
     assert HEADER[1:-1] == [e["id"] for e in _course()["exercises"]]
 
 
 def test_every_gradebook_row_matches_expected_md(run: Run) -> None:
-    rows = _gradebook(run)[1:]
+    rows = gradebook(run.out)[1:]
     assert sorted(row[0] for row in rows) == sorted(EXPECTED)
     for row in rows:
         got = {column: float(cell) for column, cell in zip(HEADER[1:], row[1:], strict=True)}
@@ -174,7 +151,7 @@ def test_every_gradebook_row_matches_expected_md(run: Run) -> None:
 
 
 def test_zoe_mullers_row_keeps_the_non_ascii_name(run: Run) -> None:
-    rows = {row[0]: row for row in _gradebook(run)[1:]}
+    rows = {row[0]: row for row in gradebook(run.out)[1:]}
     assert ZOE in rows, f"no row named {ZOE!r} in {sorted(rows)}"
     assert float(rows[ZOE][-1]) == EXPECTED[ZOE]["total"] == 18
     raw = (run.out / "gradebook.csv").read_bytes()

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import random
 import re
-import subprocess
-import sys
 from pathlib import Path
 
-from grader.similarity import SimilaritySettings, compare_class, compare_exercise, fingerprints, hash_set, normalised_tokens, pooled
+from grade_command import csv_rows, run_grade
 
-REPO = Path(__file__).resolve().parents[1]
+from grader.similarity import SimilaritySettings, compare_class, compare_exercise, fingerprints, hash_set, normalised_tokens, pooled
 
 STUB = '''"""Exercise sgd: gradient descent on w**2, recording w after each step."""
 
@@ -229,15 +226,10 @@ def test_grade_similarity_writes_an_escaped_side_by_side_page_and_a_neutralised_
     students = {f"student{i}": text for i, text in enumerate(INDEPENDENT)} | {hostile: original, "bob": DISGUISED}
     folder = _write_class(tmp_path / "class", students)
     out = tmp_path / "report"
-    done = subprocess.run(
-        [sys.executable, "-m", "grader.cli", "--course", str(REPO), "similarity", str(folder), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_grade("similarity", folder, "--out", out, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "1 similar pairs" in done.stdout
-    rows = list(csv.reader((out / "similarity.csv").open(encoding="utf-8")))
+    rows = csv_rows(out / "similarity.csv")
     assert rows[0][:4] == ["exercise", "submission_a", "submission_b", "score"]
     assert rows[1][:3] == ["accumulation", "'" + hostile, "bob"] or rows[1][:3] == ["accumulation", "bob", "'" + hostile]
     html = (out / "similarity.html").read_text(encoding="utf-8")
@@ -249,23 +241,21 @@ def test_grade_similarity_writes_an_escaped_side_by_side_page_and_a_neutralised_
 
 def test_grade_similarity_of_a_class_folder_needs_out(tmp_path: Path) -> None:
     folder = _write_class(tmp_path / "class", {"a": ORIGINAL})
-    done = subprocess.run(
-        [sys.executable, "-m", "grader.cli", "--course", str(REPO), "similarity", str(folder)], capture_output=True, text=True, timeout=120
-    )
+    done = run_grade("similarity", folder, timeout=120)
     assert done.returncode == 2 and "--out" in done.stderr
 
 
 def test_grade_run_puts_the_similar_pairs_on_the_dashboard_and_reuses_them_while_nothing_changed(tmp_path: Path) -> None:
     folder = _write_class(tmp_path / "class", {"alice": ORIGINAL, "bob": DISGUISED, "carol": INDEPENDENT[1], "dave": INDEPENDENT[4]})
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "grader.cli", "--course", str(REPO), "run", str(folder), "--out", str(out), "--jobs", "1"]
-    done = subprocess.run([*command, "--exercise", "accumulation", "--quiet"], capture_output=True, text=True, timeout=300)
+    command = ["run", str(folder), "--out", str(out), "--jobs", "1"]
+    done = run_grade(*command, "--exercise", "accumulation", "--quiet")
     assert done.returncode == 0, done.stderr
     index = (out / "index.html").read_text(encoding="utf-8")
     assert 'id="similarity"' in index and '<a href="similarity.html">1 pairs in 1 clusters</a>' in index
     assert re.search(r"<td>accumulation</td><td>alice</td><td>bob</td>", index)
     stamp = (out / "similarity.html").stat().st_mtime_ns
-    again = subprocess.run([*command, "--exercise", "accumulation", "--quiet"], capture_output=True, text=True, timeout=300)
+    again = run_grade(*command, "--exercise", "accumulation", "--quiet")
     assert again.returncode == 0, again.stderr
     assert (out / "similarity.html").stat().st_mtime_ns == stamp, "same records: the report is not computed again"
 
@@ -280,18 +270,17 @@ def test_fingerprinting_in_a_process_pool_gives_the_same_report_as_in_one_proces
 def test_grade_run_with_no_similarity_leaves_the_report_alone_and_the_dashboard_says_it_is_stale(tmp_path: Path) -> None:
     folder = _write_class(tmp_path / "class", {"alice": ORIGINAL, "bob": DISGUISED, "carol": INDEPENDENT[1]})
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "grader.cli", "--course", str(REPO), "run", str(folder), "--out", str(out), "--jobs", "1"]
-    command += ["--exercise", "accumulation", "--quiet"]
-    skipped = subprocess.run([*command, "--no-similarity"], capture_output=True, text=True, timeout=300)
+    command = ["run", str(folder), "--out", str(out), "--jobs", "1", "--exercise", "accumulation", "--quiet"]
+    skipped = run_grade(*command, "--no-similarity")
     assert skipped.returncode == 0, skipped.stderr
     assert not (out / "similarity.html").exists()
     assert "No similarity report yet" in (out / "index.html").read_text(encoding="utf-8")
-    done = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    done = run_grade(*command)
     assert done.returncode == 0, done.stderr
     stamp = (out / "similarity.html").stat().st_mtime_ns
     assert 'id="similarity-stale"' not in (out / "index.html").read_text(encoding="utf-8")
     (folder / "carol" / "accumulation.py").write_text(INDEPENDENT[4], encoding="utf-8")
-    again = subprocess.run([*command, "--no-similarity"], capture_output=True, text=True, timeout=300)
+    again = run_grade(*command, "--no-similarity")
     assert again.returncode == 0, again.stderr
     assert (out / "similarity.html").stat().st_mtime_ns == stamp, "--no-similarity: the report is not computed again"
     assert 'id="similarity-stale"' in (out / "index.html").read_text(encoding="utf-8")

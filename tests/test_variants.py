@@ -7,12 +7,12 @@ with the course seed both get the same inputs and no page names a seed (the cour
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
+from grade_command import REPO, records_by_file
 from nbformat.v4 import new_code_cell, new_notebook
 
 from grader.class_run import run_class
@@ -23,7 +23,6 @@ from grader.platforms.nbgrader_names import solution_id
 from grader.platforms.nbgrader_read import discover
 from grader.seeds import student_seed
 
-REPO = Path(__file__).resolve().parents[1]
 EXERCISE = "square"
 STUDENTS = ("ada", "grace")
 
@@ -49,7 +48,7 @@ def _grade(course: LoadedCourse, root: Path, per_student_seed: bool) -> dict[str
     out = root / "out"
     options = GradeOptions(per_student_seed=per_student_seed, parallel=2, exercises=(EXERCISE,))
     run_class(course, [root / "submitted"], out, options, submissions=submissions)
-    records = {p.stem: json.loads(p.read_text(encoding="utf-8")) for p in (out / "submissions").glob("*.json")}
+    records = records_by_file(out)
     for name, record in records.items():
         record["page"] = (out / "feedback" / f"{name}.html").read_text(encoding="utf-8")
     return records
