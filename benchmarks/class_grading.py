@@ -36,7 +36,7 @@ The in-process floor: the same probes ``grade run`` sends, for the same submissi
 nothing), run by the worker's own code (:func:`grader.sandbox.worker.run_module`) one
 module after another in ONE plain process: no fork server, no confinement, no process per
 exercise, no judging or reports. That process warms up as the template does
-(:func:`grader.sandbox.forkserver.warm_up`) and is timed around the modules only, in CPU
+(:func:`grader.sandbox.template.warm_up`) and is timed around the modules only, in CPU
 and wall time. The hostile files are left out (an endless loop or a segfault would end the
 floor's one process), and the floor runs in a child process of its own with a deadline, so
 whatever a student module does ends with it. The grader's overhead is its CPU above the
@@ -395,11 +395,11 @@ def floor_child(jobs: Path, result: Path) -> None:
     encoding every observation as it would for the supervisor; its result lines go to
     ``/dev/null`` on the worker's result descriptor. Timed with the process's CPU clock and the wall clock.
     """
-    from grader.sandbox import forkserver, protocol, worker
+    from grader.sandbox import protocol, template, worker
 
     sink = os.open(os.devnull, os.O_WRONLY)
     os.dup2(sink, protocol.RESULT_FD)  # first, while the descriptor is free (Popen closed every inherited one)
-    forkserver.warm_up()
+    template.warm_up()
     modules = json.loads(jobs.read_text(encoding="utf-8"))
     by_exercise: dict[str, float] = {}
     cwd, path = os.getcwd(), list(sys.path)

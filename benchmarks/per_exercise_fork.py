@@ -28,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from grader.sandbox import forkserver, isolation, protocol, supervisor, worker
+from grader.sandbox import isolation, protocol, supervisor, template, worker
 from grader.sandbox.client import _server_environment
 from grader.sandbox.wire import encode
 
@@ -106,7 +106,7 @@ def main() -> None:
     tunables = _server_environment()["GLIBC_TUNABLES"]
     if os.environ.get("GLIBC_TUNABLES") != tunables:  # measure the fork server's malloc settings, not this shell's
         os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "GLIBC_TUNABLES": tunables})
-    forkserver.warm_up()
+    template.warm_up()
     with tempfile.TemporaryDirectory(prefix="per-exercise-fork-") as root:
         folder = Path(root, isolation.SUBMISSION_MOUNT.lstrip("/"))
         folder.mkdir()

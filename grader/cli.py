@@ -259,7 +259,7 @@ LIGHT_CHECK = 3
 
 
 def _warm_up(args: argparse.Namespace) -> str:
-    """``light`` for a check of a few exercises, ``full`` for everything else (see :func:`grader.sandbox.forkserver.warm_up`).
+    """``light`` for a check of a few exercises, ``full`` for everything else (see :func:`grader.sandbox.template.warm_up`).
 
     ``GRADER_WARM_UP`` overrides it (``benchmarks/check_speed.py`` compares the two).
     """

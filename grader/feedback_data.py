@@ -17,7 +17,8 @@ from typing import Any
 from grader.checks.judge import Observations
 from grader.compare import flat_numbers
 from grader.course.schema import Tolerance
-from grader.plan import DEFAULT_TOLERANCES, ExercisePlan
+from grader.course.tolerances import DEFAULT_TOLERANCES
+from grader.plan import ExercisePlan
 from grader.plot_numbers import pack_numbers
 from grader.plot_plan import PlotRequest
 from grader.sandbox.wire import WireError

@@ -23,7 +23,7 @@ from grader.course.tolerances import DEFAULT_TOLERANCES
 from grader.errors import CourseError
 from grader.plan_values import SampleFunction, encode_argument, resolve, show, show_upstream, tensor_input, upstream
 from grader.plot_plan import PlotRequest, plot_request
-from grader.sandbox.client import Job, Module
+from grader.sandbox.jobs import Job, Module
 from grader.sandbox.wire import encode, encode_tensor
 
 Observations = dict[str, dict[str, Any]]
@@ -267,7 +267,6 @@ def _tensor_probe(check: Check, case: Case | RandomCases, generator: np.random.G
 
 
 __all__ = [
-    "DEFAULT_TOLERANCES",
     "ExercisePlan",
     "MutantBehaviour",
     "Observations",

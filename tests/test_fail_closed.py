@@ -25,7 +25,8 @@ from grader.checks.kinds import ReferenceFailed
 from grader.checks.plugin import StudentError, StudentHandle
 from grader.compare import compare
 from grader.course.load import load_course
-from grader.plan import DEFAULT_TOLERANCES, ExercisePlan, Plan, PlannedCheck, build_plan
+from grader.course.tolerances import DEFAULT_TOLERANCES
+from grader.plan import ExercisePlan, Plan, PlannedCheck, build_plan
 from grader.results import CheckResult
 from grader.sandbox.probes import PROBES
 from grader.sandbox.wire import decode_tensor, encode_tensor

@@ -16,8 +16,9 @@ import pytest
 from matplotlib.figure import Figure
 
 from grader.course.schema import Exercise, Tolerance
+from grader.course.tolerances import DEFAULT_TOLERANCES
 from grader.feedback_data import first_traceback, plot_record
-from grader.plan import DEFAULT_TOLERANCES, ExercisePlan, PlannedCase, PlannedCheck
+from grader.plan import ExercisePlan, PlannedCase, PlannedCheck
 from grader.plot_numbers import pack_numbers, unpack_numbers
 from grader.plot_plan import plot_request
 from grader.png import sanitize_png

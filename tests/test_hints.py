@@ -16,7 +16,8 @@ from grader.checks.kinds.function_backward import _judge_backward_economy
 from grader.checks.kinds.function_gradcheck import _invariant_to_upstream
 from grader.course.load import load_course
 from grader.course.schema import Check
-from grader.plan import DEFAULT_TOLERANCES, build_plan, forward_parameters
+from grader.course.tolerances import DEFAULT_TOLERANCES
+from grader.plan import build_plan, forward_parameters
 from grader.sandbox.probes import PROBES
 from grader.sandbox.wire import encode
 from grader.student_errors import hint_for

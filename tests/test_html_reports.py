@@ -11,7 +11,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from grader.course.load import LoadedCourse, load_course
-from grader.plan import DEFAULT_TOLERANCES
+from grader.course.tolerances import DEFAULT_TOLERANCES
 from grader.plot_numbers import pack_numbers
 from grader.report.class_stats import class_stats
 from grader.report.html_reports import write_reports

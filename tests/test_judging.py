@@ -25,8 +25,9 @@ from grader.compare import as_float64, compare, decoding_once, flat_numbers
 from grader.course.kinds import KIND_SPECS
 from grader.course.load import load_course
 from grader.course.schema import CheckKind
+from grader.course.tolerances import DEFAULT_TOLERANCES
 from grader.course.value_specs import DTYPE_NAMES, SAMPLE_FUNCTION_NAMES
-from grader.plan import DEFAULT_TOLERANCES, ExercisePlan, PlannedCheck, build_plan, call_probe
+from grader.plan import ExercisePlan, PlannedCheck, build_plan, call_probe
 from grader.results import CheckResult
 from grader.sandbox.probes import PROBES
 from grader.sandbox.sample_functions import SAMPLE_FUNCTIONS

@@ -16,7 +16,8 @@ from hypothesis.extra import numpy as hnp
 from grader.compare import compare
 from grader.course.load import load_course
 from grader.course.schema import Course, Tolerance
-from grader.plan import DEFAULT_TOLERANCES, Plan, build_plan
+from grader.course.tolerances import DEFAULT_TOLERANCES
+from grader.plan import Plan, build_plan
 from grader.sandbox.wire import WireError, decode_tensor, encode, encode_tensor
 from grader.seeds import student_seed
 

@@ -4,7 +4,7 @@ A check should cost what it needs to prove its property. ``grade validate`` repo
 this number per exercise and fails an exercise over its ``cpu_budget_ms``.
 
 The measurement runs in one child process (``python -m grader.course.cost``), warmed
-the way the fork server warms its workers (:func:`grader.sandbox.forkserver.warm_up`),
+the way the fork server warms its workers (:func:`grader.sandbox.template.warm_up`),
 that forks once per pass as the server forks a worker, with no sandbox around it: it
 runs the instructor's own solutions, and it measures the course, not the grader (the
 sandbox's overhead is the benchmark's business). Each exercise is probed ``repeats``
@@ -108,8 +108,8 @@ def _cpu_seconds_of_one_pass(module: dict[str, Any]) -> float:
 
 def _main() -> None:
     """Child side: read the request on stdin, print ``{exercise: ms}`` as the last line of stdout."""
-    from grader.sandbox.forkserver import warm_up
     from grader.sandbox.protocol import RESULT_FD
+    from grader.sandbox.template import warm_up
 
     request = json.loads(sys.stdin.read())
     # The worker writes its observations on RESULT_FD: they are not needed here, only their cost. Taken

@@ -29,7 +29,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from grader.plan import DEFAULT_TOLERANCES
+from grader.course.tolerances import DEFAULT_TOLERANCES
 from grader.plot_numbers import unpack_numbers
 from grader.png import UnsafeImage, sanitize_png
 from grader.report.html import Image, inline_png

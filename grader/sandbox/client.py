@@ -27,7 +27,7 @@ from typing import Any
 
 from grader.errors import SandboxError
 from grader.sandbox import platform_support, protocol
-from grader.sandbox.jobs import Job, Module, ModuleRun, WorkerRun, parse_run
+from grader.sandbox.jobs import Job, WorkerRun, parse_run
 from grader.sandbox.portable import PortableRunner
 
 
@@ -245,5 +245,4 @@ class ForkServer:
             yield run
 
 
-# The job records live in grader.sandbox.jobs; they stay importable from here for the callers that predate it.
-__all__ = ["ForkServer", "Job", "Module", "ModuleRun", "WorkerRun", "parse_run", "prestart"]
+__all__ = ["ForkServer", "prestart"]

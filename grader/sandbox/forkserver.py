@@ -38,7 +38,6 @@ import sys
 from grader.sandbox import protocol
 from grader.sandbox.dispatcher import Dispatcher
 from grader.sandbox.template import TEMPLATE_MESSAGE, template_main
-from grader.sandbox.template import warm_up as warm_up  # the cost estimate and the benchmarks warm up as the server does
 
 
 def main() -> None:
@@ -73,7 +72,7 @@ def main() -> None:
     os._exit(0)
 
 
-__all__ = ["main", "warm_up"]
+__all__ = ["main"]
 
 
 if __name__ == "__main__":
