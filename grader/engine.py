@@ -318,19 +318,7 @@ def _checks_of(submission: str, exercise_plan: ExercisePlan, evaluation: Evaluat
     checks: list[CheckResult] = []
     for planned in exercise_plan.checks:
         result = outcome.builtin.get((submission, exercise_plan.id, planned.name))
-        if result is None:
-            check = planned.check
-            result = CheckResult(
-                exercise=exercise_plan.id,
-                name=check.name,
-                visible=check.visible,
-                points=0.0,
-                max_points=check.points,
-                status="not_graded",
-                message=evaluation.message,
-                description=check.description or "",
-            )
-        checks.append(result)
+        checks.append(planned.not_graded(evaluation.message) if result is None else result)
     checks.extend(r for (name, exercise, _), r in outcome.custom.items() if name == submission and exercise == exercise_plan.id)
     return checks
 

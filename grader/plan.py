@@ -23,6 +23,7 @@ from grader.course.tolerances import DEFAULT_TOLERANCES
 from grader.errors import CourseError
 from grader.plan_values import SampleFunction, encode_argument, resolve, show, show_upstream, tensor_input, upstream
 from grader.plot_plan import PlotRequest, plot_request
+from grader.results import CheckResult
 from grader.sandbox.jobs import Job, Module
 from grader.sandbox.wire import encode, encode_tensor
 
@@ -60,6 +61,19 @@ class PlannedCheck:
     @property
     def name(self) -> str:
         return self.check.name
+
+    def not_graded(self, message: str) -> CheckResult:
+        """This check's record when no verdict exists (its worker ended first, or the judge could not run): no points, and why."""
+        return CheckResult(
+            exercise=self.exercise,
+            name=self.check.name,
+            visible=self.check.visible,
+            points=0.0,
+            max_points=self.check.points,
+            status="not_graded",
+            message=message,
+            description=self.check.description or "",
+        )
 
 
 @dataclass(frozen=True)

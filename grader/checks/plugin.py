@@ -284,19 +284,9 @@ def _short_failure(report: pytest.TestReport) -> str:
 
 def _not_judged(planned: PlannedCheck, error: Exception) -> CheckResult:
     """A check the grader could not judge: not graded, with the reason (the course's, never a student's, fault)."""
-    check = planned.check
     reason = str(error).strip().splitlines()[0][:300] if isinstance(error, ReferenceFailed) and str(error).strip() else ""
     message = f"not judged: the course is broken here ({reason})" if reason else f"not judged: the grader failed ({type(error).__name__})"
-    return CheckResult(
-        exercise=planned.exercise,
-        name=check.name,
-        visible=check.visible,
-        points=0.0,
-        max_points=check.points,
-        status="not_graded",
-        message=message,
-        description=check.description or "",
-    )
+    return planned.not_graded(message)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from grader.checks.kinds.calls import call_signature, reference_calls
-from grader.checks.kinds.verdicts import PASSED, CaseContext, CaseVerdict, ReferenceFailed, error_verdict, mismatch_verdict, reference_value
+from grader.checks.kinds.verdicts import PASSED, CaseContext, CaseVerdict, ReferenceFailed, first_call, mismatch_verdict, reference_value
 from grader.compare import compare, type_phrase
 
 
@@ -17,11 +17,9 @@ def judge_figure(student: dict[str, Any], reference: dict[str, Any], context: Ca
     expected = reference_value(reference_calls(reference)[0])
     if not figure_lines(expected):
         raise ReferenceFailed("the reference's figure has no labelled line to compare")
-    if "error" in student:
-        return error_verdict(student["error"], context.label)
-    call = student["calls"][0]
-    if "error" in call:
-        return error_verdict(call["error"], context.label)
+    call = first_call(student, context)
+    if isinstance(call, CaseVerdict):
+        return call
     figure = call["value"]
     if figure.get("type") != "figure":
         return CaseVerdict(False, f"{context.label} returned {type_phrase(figure)}; expected a matplotlib Figure")

@@ -10,7 +10,7 @@ from grader.checks.kinds.verdicts import (
     CaseContext,
     CaseVerdict,
     ReferenceFailed,
-    error_verdict,
+    first_call,
     grad_fn_family,
     mismatch_verdict,
     reference_value,
@@ -23,11 +23,9 @@ def judge_graph(student: dict[str, Any], reference: dict[str, Any], context: Cas
     expected = reference_value(expected_call)
     if expected.get("type") != "dict" or not expected["items"]:
         raise ReferenceFailed("the reference of a graph check returned no tensors to compare")
-    if "error" in student:
-        return error_verdict(student["error"], context.label)
-    call = student["calls"][0]
-    if "error" in call:
-        return error_verdict(call["error"], context.label)
+    call = first_call(student, context)
+    if isinstance(call, CaseVerdict):
+        return call
     value = call["value"]
     if value.get("type") != "dict":
         return CaseVerdict(False, f"{context.label} returned {type_phrase(value)}; expected {type_phrase(expected)}")

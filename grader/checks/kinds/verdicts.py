@@ -88,6 +88,16 @@ def mismatch_verdict(mismatch: Mismatch, context: CaseContext, prefix: str = "")
     return CaseVerdict(passed=False, message=f"{prefix or context.label}: {mismatch.describe(context.reveal)}")
 
 
+def first_call(student: dict[str, Any], context: CaseContext) -> dict[str, Any] | CaseVerdict:
+    """The student's single call that returned, or the verdict on the exception that came instead (of the module or the call)."""
+    if "error" in student:
+        return error_verdict(student["error"], context.label)
+    call: dict[str, Any] = student["calls"][0]
+    if "error" in call:
+        return error_verdict(call["error"], context.label)
+    return call
+
+
 def reference_value(observation: dict[str, Any], key: str = "value") -> dict[str, Any]:
     if "error" in observation:
         raise ReferenceFailed(reference_error(observation["error"]))
@@ -157,6 +167,7 @@ __all__ = [
     "class_failure",
     "error_verdict",
     "fact",
+    "first_call",
     "forward_part",
     "grad_fn_family",
     "grads_record",
