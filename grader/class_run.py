@@ -153,10 +153,6 @@ class _Recorder:
             self.progress(result)
 
 
-def _exercise_ids(loaded: LoadedCourse) -> list[str]:
-    return [exercise.id for exercise in loaded.course.exercises]
-
-
 def refuse_name_clashes(submissions: list[Submission]) -> None:
     """Two submission names whose records would be one file: refuse, rather than let one overwrite the other."""
     stems = [safe_file_stem(s.name) for s in submissions]
@@ -189,7 +185,7 @@ def run_class(
     folder = RunFolder(out)
     given = {s.name: s for s in submissions or []}
     """Submissions read by the caller (notebooks): graded as given, since their folder alone does not name them."""
-    found = submissions if submissions is not None else discover(paths, _exercise_ids(loaded), _max_bytes(loaded))
+    found = submissions if submissions is not None else discover(paths, loaded.exercise_ids, _max_bytes(loaded))
     refuse_name_clashes(found)
     folder.prepare()
     recorder = _Recorder(folder, course_fingerprint(loaded, options), progress)
@@ -221,7 +217,7 @@ def _max_bytes(loaded: LoadedCourse) -> int:
 
 def _reread(loaded: LoadedCourse, folder: Path) -> Submission:
     """A submission's files read again, one chunk at a time, so a class of any size is never in memory at once."""
-    return load_submission(folder, _exercise_ids(loaded), _max_bytes(loaded))
+    return load_submission(folder, loaded.exercise_ids, _max_bytes(loaded))
 
 
 def _grade_class(
@@ -255,7 +251,7 @@ def refuse_a_failing_solution(loaded: LoadedCourse, options: GradeOptions, serve
 
     The solutions are graded first, like one more submission (their baseline is the run's, usually cached).
     """
-    solutions = course_submission("solutions", loaded.root, "solutions", _exercise_ids(loaded))
+    solutions = course_submission("solutions", loaded.root, "solutions", loaded.exercise_ids)
     checked = grade(loaded, [solutions], GradeOptions(exercises=options.exercises, time_limit=options.time_limit), server=server)
     failing = [
         f"{e.exercise}/{c.name}: {c.message or c.status}" for r in checked.results for e in r.exercises for c in e.checks if not c.passed
@@ -280,7 +276,7 @@ def rebuild_outputs(
     This is the hook for every report derived from stored results: add new ones here.
     Returns the gradebook's path and the results read, in submission order.
     """
-    ids = exercises or _exercise_ids(loaded)
+    ids = exercises or loaded.exercise_ids
     paths = records if records is not None else sorted((out / RECORDS_DIR).glob("*.json"))
     results: list[SubmissionResult] = []
     for path in paths:
@@ -318,7 +314,7 @@ def stored_results(out: Path, require_readable: bool = True) -> list[SubmissionR
 
 
 def _selected(loaded: LoadedCourse, options: GradeOptions) -> list[str]:
-    return list(options.exercises) if options.exercises else _exercise_ids(loaded)
+    return list(options.exercises) if options.exercises else loaded.exercise_ids
 
 
 def _similarity_of_run(loaded: LoadedCourse, out: Path, results: list[SubmissionResult]) -> None:

@@ -327,7 +327,7 @@ def _platform_verb(loaded: LoadedCourse, args: argparse.Namespace, console: Cons
 
 
 def _run(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> ExitCode:
-    from grader import class_run, commands
+    from grader import class_run
     from grader.progress import ClassProgress
     from grader.report.terminal import render_class_summary
 
@@ -348,7 +348,7 @@ def _run(loaded: LoadedCourse, args: argparse.Namespace, console: Console) -> Ex
             submissions=submissions,
             similarity_report=args.similarity,
         )
-    ids = list(options.exercises) or commands.exercise_ids(loaded)
+    ids = list(options.exercises) or loaded.exercise_ids
     outputs = [outcome.gradebook] + ([outcome.reports.index] if outcome.reports is not None else [])
     render_class_summary(outcome.run.results, ids, shown, outputs=outputs)
     platform_verbs.after_run(outcome.run.results, platforms, nbgrader_tree, shown)

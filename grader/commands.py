@@ -21,14 +21,10 @@ from grader.regrade import StudentChange, changes
 from grader.submissions import load_submission
 
 
-def exercise_ids(loaded: LoadedCourse) -> list[str]:
-    return [e.id for e in loaded.course.exercises]
-
-
 def check_local(loaded: LoadedCourse, workspace: Path, exercises: list[str], time_limit: float | None = None) -> GradeRun:
     """``grade check``: the student's files against the visible checks only."""
     selected = check_exercise_ids(loaded, exercises)
-    submission = load_submission(workspace, exercise_ids(loaded))
+    submission = load_submission(workspace, loaded.exercise_ids)
     return grade(loaded, [submission], GradeOptions(visible_only=True, exercises=selected, time_limit=time_limit, fallback_isolation=True))
 
 
@@ -58,4 +54,4 @@ def diff(out: Path) -> list[StudentChange]:
     return [change for change in map(changes, stored_results(out, require_readable=False)) if change is not None]
 
 
-__all__ = ["check_local", "diff", "exercise_ids", "export"]
+__all__ = ["check_local", "diff", "export"]

@@ -63,10 +63,6 @@ def validate(loaded: LoadedCourse, parallel: int = 2) -> ValidationReport:
     return report
 
 
-def _exercise_ids(loaded: LoadedCourse) -> list[str]:
-    return [exercise.id for exercise in loaded.course.exercises]
-
-
 def _course_lines(loaded: LoadedCourse) -> list[Line]:
     """What the course declares, and each exercise without a visible or a hidden check."""
     exercises = loaded.course.exercises
@@ -87,7 +83,7 @@ def _mutant_name(exercise: Exercise, mutant: Mutant) -> str:
 
 def _self_test_submissions(loaded: LoadedCourse) -> list[Submission]:
     """The solutions, the stubs, and each mutant as a submission of its one exercise."""
-    ids = _exercise_ids(loaded)
+    ids = loaded.exercise_ids
     submissions = [
         course_submission("solutions", loaded.root, "solutions", ids),
         course_submission("stubs", loaded.root, "exercises", ids),

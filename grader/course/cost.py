@@ -32,7 +32,7 @@ TIMEOUT_S = 600.0
 def reference_cpu_ms(loaded: LoadedCourse, exercises: list[str] | None = None, repeats: int = REPEATS) -> dict[str, float]:
     """Exercise id -> CPU milliseconds that all its checks' probes cost on the reference solution."""
     plan = build_plan(loaded.course, loaded.course.seed)
-    wanted = exercises or [e.id for e in loaded.course.exercises]
+    wanted = exercises or loaded.exercise_ids
     request = {
         "repeats": repeats,
         "modules": [

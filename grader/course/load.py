@@ -40,10 +40,15 @@ class LoadedCourse:
     path: Path
     """The resolved ``course.yaml`` itself."""
 
+    @property
+    def exercise_ids(self) -> list[str]:
+        """Every exercise's id, in the course's order: what a submission's files are named after."""
+        return [exercise.id for exercise in self.course.exercises]
+
 
 def check_exercise_ids(loaded: LoadedCourse, requested: Iterable[str]) -> tuple[str, ...]:
     """``requested`` when every id is one of the course's exercises; otherwise a UsageError with the closest id."""
-    known = [exercise.id for exercise in loaded.course.exercises]
+    known = loaded.exercise_ids
     for exercise_id in requested:
         if exercise_id not in known:
             close = difflib.get_close_matches(exercise_id, known, n=1, cutoff=0.6)

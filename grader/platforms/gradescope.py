@@ -157,7 +157,7 @@ def grade_submission(loaded: LoadedCourse, submission_dir: Path, results: Path, 
     try:
         if not submission_dir.is_dir():
             raise UsageError(f"{submission_dir}: no submission folder")
-        ids = [e.id for e in loaded.course.exercises]
+        ids = loaded.exercise_ids
         submission = read_submission(submission_dir, ids)
         run = grade(loaded, [submission], GradeOptions(parallel=max(1, jobs)))
         write_results(results, gradescope_results(run.results[0], time.monotonic() - started))

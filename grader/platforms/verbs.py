@@ -173,7 +173,7 @@ def run_submissions(loaded: LoadedCourse, request: RunPlatforms) -> tuple[list[S
         if not paths:
             raise UsageError("nothing to grade: give submission folders, or --nbgrader COURSE_DIR")
         return None, None
-    ids = [e.id for e in loaded.course.exercises]
+    ids = loaded.exercise_ids
     assignment = choose_assignment(submitted, request.assignment, loaded.course.course)
     submissions = discover(submitted, assignment, ids, loaded.course.defaults.max_submission_kb * 1024)
     return submissions, NbgraderTree(course_dir=submitted.parent, assignment=assignment)

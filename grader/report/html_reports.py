@@ -80,7 +80,7 @@ def write_reports(out_dir: Path, loaded: LoadedCourse) -> ReportFiles:
             )
             continue
         pages[result.submission] = path
-    order = exercise_order(results, [exercise.id for exercise in loaded.course.exercises])
+    order = exercise_order(results, loaded.exercise_ids)
     stats = class_stats(results, order)
     similarity = read_summary(out_dir)
     if similarity is not None:  # computed by `grade run` from other records (then run with --no-similarity): say so
